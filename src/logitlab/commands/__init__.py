@@ -1,0 +1,1 @@
+"""Subcommands of the logitlab command line, one module each."""
