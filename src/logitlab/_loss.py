@@ -1,0 +1,267 @@
+"""Binomial and multinomial loss on the linear predictor, as functions of the parameters.
+
+Parameter layout (one flat vector ``theta``):
+- binary: ``[b, w_1..w_d]`` (``[w_1..w_d]`` without intercept);
+- multinomial: ``K_free`` rows of that layout, row-major. With ``reference=True`` (the
+  unpenalised, statsmodels-MNLogit identification) class 0's row is fixed at zero and only
+  rows 1..K-1 are free; otherwise all K rows are free (the symmetric, penalised form).
+
+The loss is the weighted *mean* negative log-likelihood ``sum_i s_i nll_i / sum_i s_i``. The data
+(X, y, weights, offset) live here, behind value / gradient / Hessian / Hessian-vector methods,
+so solvers never touch them and another backend (sparse, Dask) is another loss class.
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import logsumexp, softmax
+
+from ._links import Link
+
+
+class _Cache:
+    """Remembers the linear predictor of the last theta (value, gradient and Hessian share it)."""
+
+    def __init__(self):
+        self.theta = None
+        self.eta = None
+
+    def get(self, theta, compute):
+        if self.theta is None or self.theta.shape != theta.shape or not np.array_equal(self.theta, theta):
+            self.eta = compute(theta)
+            self.theta = theta.copy()
+        return self.eta
+
+
+def _weighted_gram(X, D, cols=None):
+    """X[:, cols]^T diag(D) X[:, cols] for D >= 0, dense result (BLAS syrk-like for dense X)."""
+    Xc = X if cols is None else X[:, cols]
+    if sp.issparse(Xc):
+        return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
+    Xs = Xc * np.sqrt(D)[:, None]
+    return Xs.T @ Xs
+
+
+class BinaryLoss:
+    """Mean binomial negative log-likelihood of ``y ~ F(X w + b + offset)``."""
+
+    n_outputs = 1
+
+    def __init__(self, X, y, weights, link: Link, fit_intercept=True, offset=None):
+        self.X = X.tocsc() if sp.issparse(X) else X  # CSC: fast column subsets for the active set
+        self.y = np.asarray(y, dtype=float)
+        self.weights = weights
+        self.sw_sum = float(weights.sum())
+        self.s = weights / self.sw_sum
+        self.link = link
+        self.fit_intercept = fit_intercept
+        self.offset = offset
+        self.n, self.d = X.shape
+        self.p = self.d + int(fit_intercept)
+        self.n_params = self.p
+        self._cache = _Cache()
+
+    # -- layout -------------------------------------------------------------------------
+    def split(self, theta):
+        """theta -> (coef (1, d), intercept (1,))."""
+        if self.fit_intercept:
+            return theta[1:][None, :], theta[:1].copy()
+        return theta[None, :], np.zeros(1)
+
+    def pack(self, coef, intercept):
+        coef = np.asarray(coef, dtype=float).reshape(-1)
+        return np.concatenate([np.atleast_1d(intercept)[:1], coef]) if self.fit_intercept else coef.copy()
+
+    def penalised_mask(self):
+        mask = np.ones(self.p, dtype=bool)
+        if self.fit_intercept:
+            mask[0] = False
+        return mask
+
+    # -- linear predictor -----------------------------------------------------------------
+    def _design_dot(self, theta):
+        w = theta[1:] if self.fit_intercept else theta
+        eta = self.X @ w
+        if self.fit_intercept:
+            eta = eta + theta[0]
+        if self.offset is not None:
+            eta = eta + self.offset
+        return np.asarray(eta).ravel()
+
+    def eta(self, theta):
+        return self._cache.get(theta, self._design_dot)
+
+    def _xt(self, r):
+        """X~^T r with the intercept column first."""
+        g = np.asarray(self.X.T @ r).ravel()
+        return np.concatenate([[r.sum()], g]) if self.fit_intercept else g
+
+    # -- value, gradient, Hessian ---------------------------------------------------------
+    def value(self, theta):
+        return float(self.s @ self.link.nll(self.y, self.eta(theta)))
+
+    def grad(self, theta):
+        return self._xt(self.s * self.link.d1(self.y, self.eta(theta)))
+
+    def value_grad(self, theta):
+        return self.value(theta), self.grad(theta)
+
+    def hessian_weights(self, theta, expected=False):
+        eta = self.eta(theta)
+        d2 = self.link.fisher_weight(eta) if expected else self.link.d2(self.y, eta)
+        return self.s * d2
+
+    def hessian(self, theta, idx=None, expected=False):
+        """Hessian (observed information / sum of weights); ``idx`` selects parameters."""
+        D = self.hessian_weights(theta, expected)
+        if idx is None:
+            idx = np.arange(self.p)
+        idx = np.asarray(idx)
+        if not self.fit_intercept:
+            return _weighted_gram(self.X, D, None if idx.size == self.d else idx)
+        has_b = idx[0] == 0
+        cols = idx[1:] - 1 if has_b else idx - 1
+        Hww = _weighted_gram(self.X, D, None if cols.size == self.d else cols)
+        if not has_b:
+            return Hww
+        Xc = self.X if cols.size == self.d else self.X[:, cols]
+        hb = np.asarray(Xc.T @ D).ravel()
+        H = np.empty((idx.size, idx.size))
+        H[0, 0] = D.sum()
+        H[0, 1:] = H[1:, 0] = hb
+        H[1:, 1:] = Hww
+        return H
+
+    def hessp(self, theta, v):
+        D = self.hessian_weights(theta)
+        u = self.X @ (v[1:] if self.fit_intercept else v)
+        if self.fit_intercept:
+            u = u + v[0]
+        return self._xt(D * np.asarray(u).ravel())
+
+
+class MultinomialLoss:
+    """Mean multinomial (softmax) negative log-likelihood."""
+
+    def __init__(self, X, y, weights, n_classes, fit_intercept=True, offset=None, reference=False):
+        self.X = X.tocsc() if sp.issparse(X) else X
+        self.codes = np.asarray(y, dtype=np.intp)
+        self.K = n_classes
+        self.weights = weights
+        self.sw_sum = float(weights.sum())
+        self.s = weights / self.sw_sum
+        self.fit_intercept = fit_intercept
+        self.offset = offset
+        self.reference = reference
+        self.n, self.d = X.shape
+        self.p = self.d + int(fit_intercept)
+        self.k0 = 1 if reference else 0  # first free class row
+        self.n_outputs = n_classes
+        self.n_params = (self.K - self.k0) * self.p
+        self.Y = np.zeros((self.n, self.K))
+        self.Y[np.arange(self.n), self.codes] = 1.0
+        self._cache = _Cache()
+
+    def full(self, theta):
+        """theta -> (K, p) matrix including the fixed reference row."""
+        B = theta.reshape(self.K - self.k0, self.p)
+        return np.vstack([np.zeros((1, self.p)), B]) if self.reference else B
+
+    def split(self, theta):
+        B = self.full(theta)
+        if self.fit_intercept:
+            return B[:, 1:].copy(), B[:, 0].copy()
+        return B.copy(), np.zeros(self.K)
+
+    def pack(self, coef, intercept):
+        coef = np.asarray(coef, dtype=float).reshape(self.K, self.d)
+        B = np.column_stack([np.asarray(intercept, float).reshape(self.K), coef]) if self.fit_intercept else coef
+        if self.reference:  # re-identify against class 0
+            B = B[1:] - B[:1]
+        return B.ravel().copy()
+
+    def penalised_mask(self):
+        mask = np.ones((self.K - self.k0, self.p), dtype=bool)
+        if self.fit_intercept:
+            mask[:, 0] = False
+        return mask.ravel()
+
+    def _design_dot(self, theta):
+        B = self.full(theta)
+        W = B[:, 1:] if self.fit_intercept else B
+        eta = np.asarray(self.X @ W.T)
+        if self.fit_intercept:
+            eta = eta + B[:, 0]
+        if self.offset is not None:
+            eta = eta + (self.offset if self.offset.ndim == 2 else self.offset[:, None])
+        return eta
+
+    def eta(self, theta):
+        return self._cache.get(theta, self._design_dot)
+
+    def _xt(self, R):
+        """Gradient-shaped X~^T R for the free rows: R is (n, K)."""
+        G = np.asarray(self.X.T @ R).T  # (K, d)
+        if self.fit_intercept:
+            G = np.column_stack([R.sum(axis=0), G])
+        return G[self.k0:].ravel()
+
+    def value(self, theta):
+        eta = self.eta(theta)
+        nll = logsumexp(eta, axis=1) - eta[np.arange(self.n), self.codes]
+        return float(self.s @ nll)
+
+    def proba(self, theta):
+        return softmax(self.eta(theta), axis=1)
+
+    def grad(self, theta):
+        return self._xt(self.s[:, None] * (self.proba(theta) - self.Y))
+
+    def value_grad(self, theta):
+        return self.value(theta), self.grad(theta)
+
+    def hessian(self, theta, idx=None, expected=False):
+        """Full Hessian (observed = expected for the canonical softmax link)."""
+        P = self.proba(theta)
+        ks = np.arange(self.k0, self.K)
+        Kf = ks.size
+        if idx is None:
+            idx = np.arange(self.n_params)
+        idx = np.asarray(idx)
+        cols = np.unique(idx % self.p)
+        has_b = self.fit_intercept and cols[0] == 0
+        xcols = (cols[1:] - 1 if has_b else cols - 1) if self.fit_intercept else cols
+        Xc = self.X if xcols.size == self.d else self.X[:, xcols]
+        m = cols.size
+        H = np.empty((Kf * m, Kf * m))
+        for a, k in enumerate(ks):
+            for b_, l in enumerate(ks[a:], start=a):
+                D = self.s * P[:, k] * ((k == l) - P[:, l])
+                blk = np.empty((m, m))
+                # D may be negative off the diagonal: form X^T (D X) directly
+                DX = Xc.multiply(D[:, None]) if sp.issparse(Xc) else Xc * D[:, None]
+                inner = np.asarray((Xc.T @ DX).todense() if sp.issparse(DX) else Xc.T @ DX)
+                if has_b:
+                    blk[0, 0] = D.sum()
+                    blk[0, 1:] = blk[1:, 0] = np.asarray(DX.sum(axis=0)).ravel()
+                    blk[1:, 1:] = inner
+                else:
+                    blk[:] = inner
+                H[a * m:(a + 1) * m, b_ * m:(b_ + 1) * m] = blk
+                H[b_ * m:(b_ + 1) * m, a * m:(a + 1) * m] = blk.T
+        # map requested parameter indices to rows of the (class, column) block matrix
+        pos = {c: i for i, c in enumerate(cols)}
+        sel = np.array([(j // self.p) * m + pos[j % self.p] for j in idx])
+        return H[np.ix_(sel, sel)]
+
+    def hessp(self, theta, v):
+        P = self.proba(theta)
+        V = self.full(v) if self.reference else v.reshape(self.K, self.p)
+        if self.reference:
+            V = V.copy()
+            V[0] = 0.0
+        U = np.asarray(self.X @ (V[:, 1:] if self.fit_intercept else V).T)
+        if self.fit_intercept:
+            U = U + V[:, 0]
+        R = self.s[:, None] * P * (U - (P * U).sum(axis=1, keepdims=True))
+        return self._xt(R)

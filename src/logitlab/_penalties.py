@@ -1,0 +1,109 @@
+"""Penalties: value, gradient, Hessian of the smooth part, and the L1 weights a prox needs.
+
+    elastic net:  alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2 * ||w||_2^2)
+    firth:        + 1/2 log det I(beta) / sum(weights)   (Jeffreys prior, binary logit)
+
+``mask`` marks penalised parameters (never the intercept). Each penalty states what it
+offers (``smooth``: no L1 part; ``exact_hessian``: its Hessian is exact) so that a solver
+that cannot handle it is refused before solving.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg
+
+from ._errors import ParameterError
+
+PENALTIES = ("none", "l2", "l1", "elasticnet", "firth")
+
+
+class ElasticNet:
+    """none / l2 / l1 / elasticnet as one family (alpha = 0 or l1_ratio in {0, 1} special cases)."""
+
+    def __init__(self, name, alpha, l1_ratio, mask):
+        self.name = name
+        self.alpha = float(alpha)
+        self.l1_ratio = float(l1_ratio)
+        self.mask = mask.astype(float)
+        self.l2 = self.alpha * (1.0 - self.l1_ratio)
+        self.l1 = self.alpha * self.l1_ratio * self.mask  # per-parameter L1 strength
+        self.smooth = not np.any(self.l1 > 0)
+        self.exact_hessian = True
+
+    def value(self, theta):
+        return 0.5 * self.l2 * float(np.sum(self.mask * theta * theta)) + float(self.l1 @ np.abs(theta))
+
+    def grad(self, theta):
+        """Gradient of the smooth (L2) part."""
+        return self.l2 * self.mask * theta
+
+    def hess_diag(self, theta):
+        return self.l2 * self.mask
+
+
+class Firth:
+    """Jeffreys-prior penalty for binary logistic regression (Firth 1993, as R's logistf).
+
+    Its gradient is the Firth modification of the score, -X~^T (h (1/2 - mu)) / sum(w), with h
+    the diagonal of the weighted hat matrix. Its Hessian is not formed: Newton uses the loss's
+    Fisher information, as logistf does (``exact_hessian = False``).
+    """
+
+    name = "firth"
+    smooth = True
+    exact_hessian = False
+
+    def __init__(self, loss):
+        if getattr(loss, "link", None) is None or loss.link.name != "logit":
+            raise ParameterError("penalty='firth' is implemented for binary models with link='logit' only; "
+                                 "use penalty='l2' for other links or for multiclass models")
+        self.loss = loss
+        self.l1 = np.zeros(loss.n_params)
+        self._cache_theta = None
+
+    def _pieces(self, theta):
+        if self._cache_theta is not None and np.array_equal(self._cache_theta, theta):
+            return self._cached
+        loss = self.loss
+        W = loss.hessian_weights(theta)  # s * mu (1 - mu), mean-scaled
+        info = loss.hessian(theta)
+        try:
+            chol = linalg.cho_factor(info, lower=True)
+            logdet = 2.0 * np.sum(np.log(np.diag(chol[0])))
+        except linalg.LinAlgError:
+            self._cached = (-np.inf, None, None)
+            self._cache_theta = theta.copy()
+            return self._cached
+        self._cached = (logdet, chol, W)
+        self._cache_theta = theta.copy()
+        return self._cached
+
+    def hat(self, theta):
+        """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p)."""
+        logdet, chol, W = self._pieces(theta)
+        loss = self.loss
+        X = loss.X
+        Xt = np.column_stack([np.ones(loss.n), X]) if loss.fit_intercept else np.asarray(X)
+        Z = linalg.cho_solve(chol, Xt.T)  # p x n
+        return W * np.einsum("ij,ji->i", Xt, Z)
+
+    def value(self, theta):
+        logdet = self._pieces(theta)[0]
+        if not np.isfinite(logdet):
+            return np.inf
+        return -0.5 * logdet / self.loss.sw_sum
+
+    def grad(self, theta):
+        h = self.hat(theta)
+        mu = self.loss.link.inverse(self.loss.eta(theta))
+        return -self.loss._xt(h * (0.5 - mu)) / self.loss.sw_sum
+
+    def hess_diag(self, theta):
+        return np.zeros(self.loss.n_params)
+
+
+def make_penalty(name, alpha, l1_ratio, loss):
+    if name == "firth":
+        return Firth(loss)
+    ratio = {"none": 0.0, "l2": 0.0, "l1": 1.0, "elasticnet": l1_ratio}[name]
+    return ElasticNet(name, 0.0 if name == "none" else alpha, ratio, loss.penalised_mask())

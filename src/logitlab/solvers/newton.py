@@ -1,0 +1,47 @@
+"""Newton's method (IRLS / Newton-Cholesky) with Armijo step halving.
+
+Requires the objective's Hessian. With an inexact Hessian (Firth: the Fisher information) it is
+Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._linalg import solve_psd
+from ._result import SolverResult, converged
+
+NAME = "newton"
+NEEDS = {"hessian"}
+HANDLES_L1 = False
+DEFAULT_MAX_ITER = 100
+
+
+def solve(objective, theta, *, tol, max_iter, record, **_):
+    f, g = objective.value_grad(theta)
+    res = objective.kkt_residual(theta, g)
+    record(0, theta, f, res, 0.0)
+    for it in range(1, max_iter + 1):
+        if converged(res, tol):
+            return SolverResult(theta, it - 1, True, f, res, "converged")
+        direction = -solve_psd(objective.hessian(theta), g)
+        slope = float(g @ direction)
+        if slope >= 0:  # Hessian numerically useless: fall back to steepest descent
+            direction, slope = -g, -float(g @ g)
+        t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
+        while True:
+            candidate = theta + t * direction
+            f_new = objective.value(candidate)
+            if f_new <= f + 1e-4 * t * slope + slack:
+                break
+            t *= 0.5
+            if t < 1e-10:
+                return SolverResult(theta, it - 1, False, f, res,
+                                    "line search could not decrease the objective (numerical precision "
+                                    "reached before the stopping rule; the tolerance may be too small)")
+        step = t * float(np.max(np.abs(direction)))
+        theta = candidate
+        f, g = f_new, objective.grad(theta)
+        res = objective.kkt_residual(theta, g)
+        record(it, theta, f, res, step)
+    ok = converged(res, tol)
+    return SolverResult(theta, max_iter, ok, f, res, "converged" if ok else "maximum number of iterations reached")
