@@ -39,6 +39,7 @@ _EXPORTS = {
     "calibrate": "logitlab.calibration",
     "Scorecard": "logitlab.scorecard",
     "load": "logitlab.export",
+    "load_bundle": "logitlab.export",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
