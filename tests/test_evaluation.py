@@ -214,8 +214,11 @@ def test_report_renders_as_json_frame_and_text(binary, multi):
 def test_evaluate_proba_equals_evaluate(binary):
     model, X, labels = binary
     a = logitlab.evaluate(model, X, labels).to_dict()
-    b = evaluate_proba(labels, model.predict_proba(X)[:, 1], model.classes_).to_dict()
+    b = evaluate_proba(labels, model.predict_proba(X), model.classes_).to_dict()
     assert a == b
+    # the 1-D form P(classes_[1]) rebuilds column 0 as 1 - p: equal up to rounding
+    c = evaluate_proba(labels, model.predict_proba(X)[:, 1], model.classes_).metrics
+    assert c == pytest.approx(a["metrics"], rel=1e-12, abs=1e-15)
 
 
 # ------------------------------------------------------------------ bad input

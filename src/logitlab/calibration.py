@@ -103,7 +103,7 @@ def calibrate(model, X, y, method="sigmoid", *, cv=5, ensemble=False, n_jobs=Non
                 "some folds would miss it. Use fewer folds, more data, or cv='prefit' with a "
                 "separate calibration set.")
         estimator, sk_cv, sk_ensemble = model, int(cv), bool(ensemble)
-    elif hasattr(cv, "split"):
+    elif not isinstance(cv, str) and hasattr(cv, "split") and hasattr(cv, "get_n_splits"):
         estimator, sk_cv, sk_ensemble = model, cv, bool(ensemble)
     else:
         raise ParameterError(f"cv must be 'prefit', an int >= 2 or a CV splitter; got {cv!r}.")
