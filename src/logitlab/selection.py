@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ._errors import ConvergenceWarning, DataError, ParameterError
@@ -128,7 +128,8 @@ def alpha_max(X, y, penalty="l1", l1_ratio=None, sample_weight=None, link="logit
 def _alpha_max(Xm, target, w, l1_ratio, link, fit_intercept):
     g = _null_gradient(Xm, target, w, link, fit_intercept)
     top = float(np.max(np.abs(g))) if g.size else 0.0
-    if not top > 0:
+    scale = float(abs(Xm).max()) if Xm.size else 0.0  # rounding floor of the gradient
+    if not top > 1e-12 * max(scale, 1.0):
         raise DataError("the gradient at the intercept-only fit is zero: no feature is related to y "
                         "(constant columns?), so every alpha gives all-zero coefficients")
     return top / max(l1_ratio, _RIDGE_FLOOR)
@@ -327,11 +328,11 @@ def _make_splits(cv, n, codes, classes, random_state):
         counts = np.bincount(codes, minlength=classes.size)
         k = int(np.argmin(counts))
         if counts[k] < cv:
-            raise DataError(f"class {classes[k]!r} has only {counts[k]} rows, fewer than cv={cv} folds: "
+            raise DataError(f"class {classes[k].item()!r} has only {counts[k]} rows, fewer than cv={cv} folds: "
                             f"stratified folds need every class in every fold; use cv <= {counts[k]}")
         splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
         splits = list(splitter.split(np.zeros((n, 1)), codes))
-    elif hasattr(cv, "split"):
+    elif hasattr(cv, "split") and not isinstance(cv, str):
         splits = list(cv.split(np.zeros((n, 1)), codes))
     elif isinstance(cv, (list, tuple)) or inspect.isgenerator(cv):
         splits = list(cv)
@@ -356,7 +357,7 @@ def _make_splits(cv, n, codes, classes, random_state):
         missing = np.setdiff1d(np.arange(classes.size), np.unique(codes[train]))
         if missing.size:
             raise DataError(f"cv fold {i}: the training part has no rows of class(es) "
-                            f"{[classes[m] for m in missing]}; use fewer folds or stratified folds")
+                            f"{classes[missing].tolist()}; use fewer folds or stratified folds")
         out.append((train, test))
     return out
 
