@@ -71,14 +71,13 @@ def check_labels(y, classes, *, min_classes: int = 2, name: str = "y") -> np.nda
         raise DataError(f"{name} contains missing labels (None/NaN); drop those rows first.")
     classes = np.asarray(classes)
     lookup = {c.item() if hasattr(c, "item") else c: i for i, c in enumerate(classes)}
-    try:
-        codes = np.array([lookup[v.item() if hasattr(v, "item") else v] for v in y], dtype=np.intp)
-    except KeyError as exc:
+    codes = _encode(y, classes, lookup)
+    if codes is None:
         unknown = sorted({repr(v) for v in y.tolist() if v not in lookup})[:5]
         raise DataError(
             f"{name} contains label(s) {', '.join(unknown)} that the model does not know; "
             f"its classes are {list(classes.tolist())}. Evaluate on data with the model's labels."
-        ) from exc
+        )
     present = np.bincount(codes, minlength=len(classes))
     if np.count_nonzero(present) < min(min_classes, len(classes)) or (
         min_classes >= len(classes) and (present == 0).any()
@@ -91,6 +90,20 @@ def check_labels(y, classes, *, min_classes: int = 2, name: str = "y") -> np.nda
             "metrics need every class present. Use a larger or stratified evaluation sample."
         )
     return codes
+
+
+def _encode(y, classes, lookup):
+    """Integer codes of y in ``classes`` (None if some label is unknown)."""
+    try:   # fast path: sorted classes of one comparable type (scikit-learn's np.unique)
+        if np.all(classes[:-1] < classes[1:]):
+            idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+            return idx.astype(np.intp) if np.all(classes[idx] == y) else None
+    except TypeError:
+        pass
+    try:
+        return np.array([lookup[v.item() if hasattr(v, "item") else v] for v in y], dtype=np.intp)
+    except (KeyError, TypeError):
+        return None
 
 
 def check_proba(proba, n_rows: int, n_classes: int, *, name: str = "predicted probabilities"):
