@@ -28,6 +28,13 @@ _EXPORTS = {
     "ConvergenceWarning": "logitlab._errors",
     # statistics
     "logit": "logitlab.formula",
+    "FormulaModel": "logitlab.formula",
+    "marginal_effects": "logitlab.margins",
+    "MarginalEffects": "logitlab.margins",
+    "influence": "logitlab.diagnostics",
+    "dfbetas": "logitlab.diagnostics",
+    "hosmer_lemeshow": "logitlab.diagnostics",
+    "HosmerLemeshowResult": "logitlab.diagnostics",
     "lr_test": "logitlab.inference",
     "Summary": "logitlab.summary",
     # decisions

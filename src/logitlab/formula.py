@@ -1,0 +1,325 @@
+"""Formulas: ``logitlab.logit("y ~ x1 + C(region) + x1:x2", data=df, **fit_options)``.
+
+Design
+------
+``logit`` parses the formula with formulaic, checks the data (missing columns, missing values:
+named, with counts), builds the model matrix, and fits a plain ``LogisticRegression`` on the
+matrix *without* the formula's ``Intercept`` column; the intercept is ``fit_intercept`` (so a
+formula with ``- 1`` or ``+ 0`` fits without one). The returned ``FormulaModel`` keeps
+
+- ``spec``: formulaic's model spec of the right-hand side (levels, contrasts, transform state),
+  so new data are encoded exactly as the training data;
+- ``estimator_``: the fitted ``LogisticRegression`` (its ``feature_names_in_`` are the formula's
+  column names, e.g. ``"C(region)[T.north]"``);
+- ``terms``: term -> list of columns (``{"C(region)": ["C(region)[T.north]", ...]}``), used by
+  the drop-one likelihood-ratio tests, which test whole terms, not columns.
+
+Everything statistical forwards to the estimator (summary, intervals) or to
+``logitlab.margins`` / ``logitlab.diagnostics``, with the formula's names and the data's row
+index. New data with a category level the model never saw raise a ``DataError`` naming the
+column and the level (formulaic itself would only warn and encode the row as all zeros).
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._errors import DataError, ParameterError
+from .estimator import LogisticRegression
+
+_INTERCEPT = "Intercept"
+
+
+def _formulaic():
+    try:
+        import formulaic
+    except ImportError as exc:  # pragma: no cover - formulaic is a dependency
+        raise ImportError("logitlab.logit needs formulaic: pip install formulaic") from exc
+    return formulaic
+
+
+def _check_frame(data, variables, what="data"):
+    """Missing columns and missing values, named with counts, before formulaic sees the data."""
+    if not isinstance(data, pd.DataFrame):
+        if isinstance(data, dict):
+            data = pd.DataFrame(data)
+        else:
+            raise DataError(f"{what} must be a pandas DataFrame (or a dict of columns), got {type(data).__name__}")
+    if len(data) == 0:
+        raise DataError(f"{what} has no rows")
+    used = [v for v in variables if v in data.columns]
+    counts = {v: int(data[v].isna().sum()) for v in used}
+    bad = {v: c for v, c in counts.items() if c}
+    if bad:
+        parts = ", ".join(f"column {v!r} has {c} missing value{'s' if c != 1 else ''}" for v, c in bad.items())
+        raise DataError(f"{what}: {parts} (of {len(data)} rows). logitlab does not drop rows silently: drop or "
+                        f"impute them first, e.g. data.dropna(subset={list(bad)!r})")
+    for v in used:
+        col = data[v]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            n_inf = int(np.isinf(col.to_numpy(dtype=float)).sum())
+            if n_inf:
+                raise DataError(f"{what}: column {v!r} has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
+                                f"(of {len(data)} rows); remove or cap them first")
+    return data
+
+
+def _evaluate(formula_part, data, what, spec=None):
+    """Model matrix of one side of a formula (or from a stored spec), errors as DataError."""
+    formulaic = _formulaic()
+    try:
+        with warnings.catch_warnings():
+            # formulaic only warns about unseen levels (and encodes them as zeros): make it an error
+            warnings.simplefilter("error", formulaic.errors.DataMismatchWarning)
+            if spec is not None:
+                return spec.get_model_matrix(data)
+            return formulaic.model_matrix(formula_part, data, na_action="raise")
+    except DataError:
+        raise
+    except formulaic.errors.DataMismatchWarning as exc:
+        raise DataError(f"{what}: {exc}") from None
+    except Exception as exc:
+        raise DataError(f"{what}: formulaic could not evaluate the formula: {exc}") from None
+
+
+class FormulaModel:
+    """A logistic regression fitted from a formula; see ``logitlab.logit``.
+
+    Attributes
+    ----------
+    formula : str
+    response : str, the left-hand side
+    estimator_ : LogisticRegression, fitted on the model matrix without the Intercept column
+    spec : formulaic ModelSpec of the right-hand side
+    feature_names : list of the model-matrix columns (without Intercept)
+    param_names : ["Intercept", *feature_names] (no Intercept for formulas with - 1)
+    terms : dict term -> list of columns (the Intercept term is left out)
+    index : the row index of the training data (diagnostics are aligned with it)
+    """
+
+    def __init__(self, formula, data, *, weights=None, offset=None, **fit_options):
+        if not isinstance(formula, str) or "~" not in formula:
+            raise ParameterError(f"formula must be a string 'response ~ terms', got {formula!r}")
+        if "fit_intercept" in fit_options:
+            raise ParameterError("fit_intercept is set by the formula: write '- 1' (or '+ 0') to drop the intercept")
+        formulaic = _formulaic()
+        self.formula = formula
+        self.fit_options = dict(fit_options)
+        parsed = formulaic.Formula(formula)
+        if not hasattr(parsed, "lhs") or parsed.lhs is None:
+            raise ParameterError(f"formula {formula!r} has no response: write 'y ~ x1 + x2'")
+        self.response = str(formula.split("~", 1)[0].strip())
+        variables = sorted(set(parsed.lhs.required_variables) | set(parsed.rhs.required_variables))
+        if isinstance(weights, str):
+            variables.append(weights)
+        if isinstance(offset, str):
+            variables.append(offset)
+        data = _check_frame(data, variables)
+        for name, arg in (("weights", weights), ("offset", offset)):
+            if isinstance(arg, str) and arg not in data.columns:
+                raise DataError(f"{name}={arg!r} is not a column of data")
+        self.index = data.index
+        self.weights = None if weights is None else np.asarray(data[weights] if isinstance(weights, str) else weights,
+                                                                dtype=float)
+        self.offset = None if offset is None else np.asarray(data[offset] if isinstance(offset, str) else offset,
+                                                              dtype=float)
+
+        # response: a plain column keeps its labels (any type, 2 or more classes); an expression
+        # (e.g. I(score > 3)) goes through formulaic and must give a single column
+        if self.response in data.columns:
+            y = data[self.response].to_numpy()
+        else:
+            lhs = _evaluate(parsed.lhs, data, "the response")
+            if lhs.shape[1] != 1:
+                raise DataError(f"the response {self.response!r} encodes to {lhs.shape[1]} columns "
+                                f"{list(lhs.columns)}; give a single 0/1 or label column")
+            y = lhs.iloc[:, 0].to_numpy()
+        X = _evaluate(parsed.rhs, data, "data")
+        self.spec = X.model_spec
+        columns = [str(c) for c in X.columns]
+        self.fit_intercept = _INTERCEPT in columns
+        self.feature_names = [c for c in columns if c != _INTERCEPT]
+        self.param_names = ([_INTERCEPT] if self.fit_intercept else []) + self.feature_names
+        self.terms = {str(term): [str(columns[i]) for i in idx]
+                      for term, idx in self.spec.term_indices.items() if str(term) != "1"}
+        if not self.feature_names:
+            raise ParameterError(f"formula {formula!r} has no terms besides the intercept; logitlab needs at least "
+                                 "one feature (compare with the intercept-only model through the summary's LR test)")
+        self._X = pd.DataFrame(np.asarray(X[self.feature_names], dtype=float), columns=self.feature_names,
+                               index=data.index)
+        self._y = y
+        used = self.spec.variables_by_source.get("data", set())
+        self._data = data[[c for c in data.columns if c in used]]  # for margins on the training rows
+        self.estimator_ = LogisticRegression(fit_intercept=self.fit_intercept, **fit_options)
+        self.estimator_.fit(self._X, y, sample_weight=self.weights, offset=self.offset)
+
+    # -- encoding ----------------------------------------------------------------------------
+    def _check_levels(self, data):
+        """Unseen category levels in new data: a DataError naming the column and level(s)."""
+        for factor, (kind, state) in self.spec.encoder_state.items():
+            if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
+                continue
+            known = set(state["categories"])
+            cols = [v for v in self.spec.factor_variables.get(_find_factor(self.spec, factor), set())
+                    if v in data.columns]
+            for col in cols if len(cols) == 1 else []:
+                values = pd.unique(data[col])
+                unseen = [v for v in values if v not in known]
+                if unseen:
+                    shown = ", ".join(repr(v) for v in unseen[:5]) + (" ..." if len(unseen) > 5 else "")
+                    raise DataError(f"column {col!r} has level{'s' if len(unseen) > 1 else ''} {shown} not seen when "
+                                    f"fitting (known levels: {sorted(map(str, known))}); the model has no "
+                                    "coefficient for it. Map it to a known level or refit with it")
+
+    def model_matrix(self, data):
+        """The model matrix (without Intercept) of new data, encoded as the training data."""
+        data = _check_frame(data, sorted(self.spec.variables_by_source.get("data", set())), what="new data")
+        self._check_levels(data)
+        X = _evaluate(None, data, "new data", spec=self.spec)
+        return pd.DataFrame(np.asarray(X[self.feature_names], dtype=float), columns=self.feature_names,
+                            index=data.index)
+
+    # -- prediction --------------------------------------------------------------------------
+    def _X_or_training(self, data):
+        return self._X if data is None else self.model_matrix(data)
+
+    def decision_function(self, data=None, offset=None):
+        return self.estimator_.decision_function(self._X_or_training(data),
+                                                 offset=self.offset if data is None and offset is None else offset)
+
+    def predict_proba(self, data=None, offset=None):
+        return self.estimator_.predict_proba(self._X_or_training(data),
+                                             offset=self.offset if data is None and offset is None else offset)
+
+    def predict(self, data=None, offset=None):
+        return self.estimator_.predict(self._X_or_training(data),
+                                       offset=self.offset if data is None and offset is None else offset)
+
+    # -- statistics --------------------------------------------------------------------------
+    @property
+    def coef(self):
+        """Coefficients as a Series (binary) or DataFrame (classes x parameters), formula names."""
+        est = self.estimator_
+        B = np.column_stack([est.intercept_, est.coef_]) if self.fit_intercept else est.coef_
+        if est.model_kind_ == "binary":
+            return pd.Series(B[0], index=self.param_names, name="coef")
+        return pd.DataFrame(B, index=[str(c) for c in est.classes_], columns=self.param_names)
+
+    @property
+    def nobs(self):
+        return len(self.index)
+
+    def loglike(self):
+        """Log-likelihood at the fitted coefficients (the penalty excluded)."""
+        loss, _, theta = self.estimator_._fitted_objective()
+        return -loss.sw_sum * loss.value(theta)
+
+    def summary(self, *args, **kwargs):
+        """The estimator's summary (logitlab.summary); names are the formula's column names."""
+        return self._forward("summary", *args, **kwargs)
+
+    def conf_int(self, *args, **kwargs):
+        return self._forward("conf_int", *args, **kwargs)
+
+    def _forward(self, name, *args, **kwargs):
+        method = getattr(self.estimator_, name, None)
+        if method is None:
+            raise NotImplementedError(f"{name}() is not available in this version of logitlab's estimator")
+        return method(*args, **kwargs)
+
+    def drop1(self):
+        """Drop-one likelihood-ratio tests, one per term (all of a term's columns at once), as R's
+        ``drop1(fit, test="LRT")``. Each reduced model is refitted with the same options (for
+        Firth fits the statistic is the penalised likelihood ratio, as logistf's ``drop1``).
+
+        Returns a DataFrame indexed by term: df (columns dropped), deviance and aic of the reduced
+        model, lr_chi2 = deviance(reduced) - deviance(full), p_value.
+        """
+        from .diagnostics import _require_unpenalised
+
+        _require_unpenalised(self.estimator_, "drop-one likelihood-ratio tests", allow_firth=True)
+        full_ll = self._penalised_loglike(self.estimator_)
+        rows_per_column = 1 if self.estimator_.model_kind_ == "binary" else self.estimator_.classes_.size - 1
+        k_full = len(self.param_names) * rows_per_column
+        rows = {}
+        for term, cols in self.terms.items():
+            keep = [c for c in self.feature_names if c not in cols]
+            reduced_ll = self._fit_reduced(keep)
+            k = len(cols) * rows_per_column
+            lr = max(2.0 * (full_ll - reduced_ll), 0.0)
+            rows[term] = dict(df=k, deviance=-2.0 * reduced_ll, aic=-2.0 * reduced_ll + 2 * (k_full - k),
+                              lr_chi2=lr, p_value=float(stats.chi2.sf(lr, k)))
+        return pd.DataFrame.from_dict(rows, orient="index")[["df", "deviance", "aic", "lr_chi2", "p_value"]]
+
+    def _fit_reduced(self, keep):
+        if not keep and not self.fit_intercept:
+            raise ParameterError("cannot drop the only term of a model without intercept")
+        if not keep:  # intercept-only model: the estimator needs a column, so fit the loss directly
+            from ._fit import build_loss, fit_one
+
+            e = self.estimator_
+            spec = e._spec(e.alpha_)
+            t = e._training
+            y = t["codes"].astype(float) if e.model_kind_ == "binary" else t["codes"]
+            loss = build_loss(np.empty((len(self._X), 0)), y, t["weights"], t["offset"], spec, e.classes_.size)
+            return self._value_to_ll(loss, spec, fit_one(loss, spec).theta)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = LogisticRegression(fit_intercept=self.fit_intercept, **self.fit_options)
+            est.fit(self._X[keep], self._y, sample_weight=self.weights, offset=self.offset)
+        return self._penalised_loglike(est)
+
+    @staticmethod
+    def _value_to_ll(loss, spec, theta):
+        from ._fit import build_objective
+        return -loss.sw_sum * build_objective(loss, spec).value(theta)
+
+    @classmethod
+    def _penalised_loglike(cls, est):
+        """Log-likelihood (Firth: penalised log-likelihood) at the fitted coefficients."""
+        loss, objective, theta = est._fitted_objective()
+        return -loss.sw_sum * objective.value(theta)
+
+    # -- margins and diagnostics -------------------------------------------------------------
+    def marginal_effects(self, data=None, at="overall", **kwargs):
+        from .margins import marginal_effects
+        return marginal_effects(self, data, at=at, **kwargs)
+
+    def influence(self):
+        from .diagnostics import influence
+        return influence(self)
+
+    def dfbetas(self, scaled=True):
+        from .diagnostics import dfbetas
+        return dfbetas(self, scaled=scaled)
+
+    def hosmer_lemeshow(self, groups=10):
+        from .diagnostics import hosmer_lemeshow
+        return hosmer_lemeshow(self, groups=groups)
+
+    def __repr__(self):
+        return f"FormulaModel({self.formula!r}, nobs={self.nobs}, params={len(self.param_names)})"
+
+
+def _find_factor(spec, name):
+    for factor in spec.factor_variables:
+        if str(factor) == str(name):
+            return factor
+    return name
+
+
+def logit(formula, data, *, weights=None, offset=None, **fit_options):
+    """Fit a logistic regression from a formula (formulaic syntax) and return a ``FormulaModel``.
+
+    ``logitlab.logit("y ~ x1 + C(region) + x1:x2", data=df, penalty="firth")``
+
+    weights, offset: a column name of ``data`` or an array. Other keyword arguments are
+    ``LogisticRegression`` options (penalty, link, solver, ...); the intercept comes from the
+    formula. Text and categorical columns are treatment-coded against their first level
+    (``C(x, contr.treatment('b'))`` picks another reference). Rows with missing values are an
+    error naming the column and count, never silently dropped.
+    """
+    return FormulaModel(formula, data, weights=weights, offset=offset, **fit_options)
