@@ -202,3 +202,39 @@ def catch_warnings():
     """Context manager recording logitlab / numerical warnings for the report."""
     ctx = warnings.catch_warnings(record=True)
     return ctx
+
+
+# -- saved models -----------------------------------------------------------------------------
+def load_model(path: str):
+    from ..export import load_bundle
+    if not os.path.exists(path):
+        raise DataError(f"{path}: no such model file; give the model.json written by 'logitlab fit'")
+    return load_bundle(path)
+
+
+def bundle_design(bundle, frame: pd.DataFrame, path: str, drop_missing: bool = False):
+    """(design X, frame actually used) for new data, checking its columns against training."""
+    meta = bundle.metadata or {}
+    target = meta.get("target")
+    formula = meta.get("formula")
+    names = list(getattr(bundle.model, "feature_names_in_", []))
+    if formula:
+        needed = None
+    elif bundle.preprocessing is not None:
+        needed = [c["name"] for c in bundle.preprocessing["columns"]]
+    else:
+        needed = names
+    if needed is not None:
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: columns differ from training: missing {missing} "
+                            f"(the model was trained on {needed})")
+        extra = [c for c in frame.columns if c not in needed and c != target]
+        if extra:
+            print(f"logitlab: ignoring columns not used by the model: {extra[:10]}", file=sys.stderr)
+        frame = handle_missing(frame, needed, drop_missing, path)
+        if bundle.preprocessing is not None:
+            return bundle.encoder().transform(frame[needed]), frame
+        return frame[needed], frame
+    frame = handle_missing(frame, [c for c in frame.columns if c != target], drop_missing, path)
+    return formula_design(frame, formula, names), frame

@@ -167,11 +167,15 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None, target: str, features: l
         notes.append(f"Threshold {threshold:.4g} chosen by {how} on 5-fold out-of-fold predictions "
                      "of the training data.")
     design_means = X_train.mean(axis=0).to_dict()
+    from ..report import coef_table
+    table = coef_table(model, X_train)
     meta = {"target": target, "positive_class": None if not binary else classes[1],
             "features": features, "formula": opts.formula, "design_means": design_means,
             "source": source, "rows_train": int(len(train)),
             "rows_test": 0 if test is None else int(len(test)),
-            "threshold_method": None if choice is None else choice.method, **opts.extra_meta}
+            "threshold_method": None if choice is None else choice.method,
+            "coef_table": table.to_dict(orient="list"), "warnings": [list(w) for w in warn],
+            **opts.extra_meta}
     from .._eval_report import json_safe
     model_json = json.dumps(model_to_dict(model, preprocessing=None if encoder is None else encoder.to_dict(),
                                           threshold=threshold if binary else None, metadata=json_safe(meta)),
@@ -179,7 +183,7 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None, target: str, features: l
 
     header = [f"logitlab {__version__}: {title}",
               f"target {target!r}, classes {list(map(str, classes))}"
-              + (f", positive class {classes[1]!r}" if binary else ""),
+              + (f", positive class {str(classes[1])!r}" if binary else ""),
               f"model: penalty={getattr(engine, 'penalty', None)!r} link={opts.link!r} "
               f"alpha={getattr(model, 'alpha_', None)} converged={getattr(engine, 'converged_', None)}",
               f"fitted on {len(train)} rows, {X_train.shape[1]} features"]
@@ -199,7 +203,7 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None, target: str, features: l
                         meta={"data": source, "target": target, "train rows": len(train),
                               "evaluated on": f"{where} ({evaluation.n} rows)"},
                         warnings=warn, threshold_curve=curve, cost=cost_matrix is not None,
-                        path=getattr(model, "path_", None) if opts.cv_alpha else None, notes=notes)
+                        path=getattr(model, "path_", None) if opts.cv_alpha else None, notes=notes, table=table)
     files = {"model.json": model_json, "summary.txt": text, "metrics.json": C.dumps(metrics),
              "report.html": html}
     return files, text, model, encoder, evaluation

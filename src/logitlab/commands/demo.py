@@ -47,8 +47,8 @@ def run(args) -> int:
     files, text, *_ = pipeline(train, test, "diagnosis", list(data.feature_names), opts,
                                source="scikit-learn Breast Cancer Wisconsin (diagnostic)",
                                title="Breast cancer diagnosis: logistic regression")
-    print(text, end="")
     written = C.write_outputs(args.out, files)
+    print(text, end="")
     print("wrote " + ", ".join(os.path.basename(w) for w in written))
     print(f"open {os.path.join(os.path.abspath(args.out), 'report.html')}")
     print(f"folder: {os.path.abspath(args.out)}")

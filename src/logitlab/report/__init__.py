@@ -85,12 +85,14 @@ def _figure(name, svg, caption) -> str:
 
 
 def build_report(model, evaluation, *, X_fit, title="logitlab report", meta=None, warnings=(),
-                 threshold_curve=None, cost=False, path=None, summary_html=None, notes=()) -> str:
+                 threshold_curve=None, cost=False, path=None, summary_html=None, notes=(),
+                 table=None) -> str:
     """HTML text of the report.
 
     model : fitted binary model (LogisticRegression or LogisticRegressionCV)
     evaluation : ``logitlab.evaluate`` report on the evaluation data (at the chosen threshold)
     X_fit : design matrix the model was fitted on (for the coefficient table's standard errors)
+    table : a coefficient table (as ``coef_table``) computed at fit time, instead of X_fit
     meta : dict of label -> value shown under the title (data, target, rows, ...)
     warnings : (kind, message) pairs from :func:`collect_warnings`
     threshold_curve : DataFrame from ``logitlab.thresholds.threshold_curve`` on the evaluation data
@@ -131,7 +133,8 @@ def build_report(model, evaluation, *, X_fit, title="logitlab report", meta=None
                      f"interval [{_fmt(ci.get('ci_low'))}, {_fmt(ci.get('ci_high'))}] "
                      f"({html.escape(str(ci.get('method', 'DeLong')))}).</p>")
 
-    table = coef_table(model, X_fit)
+    if table is None:
+        table = coef_table(model, X_fit)
     parts.append("<h2>Coefficients</h2>")
     if summary_html:
         parts.append(f'<div class="scroll">{summary_html}</div>')

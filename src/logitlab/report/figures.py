@@ -83,8 +83,15 @@ def forest(table) -> str:
     n = max(len(t), 1)
     fig, ax = _fig(5.6, min(1.0 + 0.28 * n, 11))
     y = np.arange(len(t))[::-1]
-    ax.hlines(y, t["or_low"], t["or_high"], color=BLUE, lw=1.6)
-    ax.plot(t["odds_ratio"], y, "s", color=BLUE, ms=5)
+    lo, hi = 1e-4, 1e4  # intervals beyond this (separation) are drawn clipped, with arrows
+    c = {k: np.clip(np.asarray(t[k], dtype=float), lo, hi) for k in ("or_low", "odds_ratio", "or_high")}
+    ax.hlines(y, c["or_low"], c["or_high"], color=BLUE, lw=1.6)
+    ax.plot(c["odds_ratio"], y, "s", color=BLUE, ms=5)
+    for yi, a, b in zip(y, c["or_low"], c["or_high"]):
+        if a <= lo:
+            ax.plot(lo, yi, "<", color=ORANGE, ms=7)
+        if b >= hi:
+            ax.plot(hi, yi, ">", color=ORANGE, ms=7)
     ax.axvline(1.0, color=GREY, ls="--", lw=1)
     ax.set_yticks(y, list(t["term"]))
     ax.set_xscale("log")
