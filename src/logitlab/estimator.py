@@ -19,6 +19,7 @@ from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _dask
 from ._data import as_matrix, check_offset, check_sample_weight, class_weight_vector, encode_target
 from ._design import check_full_rank
 from ._errors import DataError, ParameterError, SeparationWarning
@@ -137,6 +138,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None, offset=None):
         """Fit the model; ``offset`` is added to the linear predictor (n,) or (n, K)."""
         self._validate_params()
+        if _dask.is_dask(X, y, sample_weight, offset):  # the dask backend: logitlab/_dask.py
+            return _dask.fit_estimator(self, X, y, sample_weight, offset)
         X_in = X
         X, names = as_matrix(X)
         target = encode_target(y, X.shape[0])
@@ -250,6 +253,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ParameterError(f"statistics are available for binary and multinomial models, not {self.model_kind_}; "
                                  "fit one binary model per class instead")
         t = self._training
+        if t.get("backend") == "dask":
+            return _dask.fitted_objective(self)
         spec = self._spec(self.alpha_)
         y = t["codes"].astype(float) if self.model_kind_ == "binary" else t["codes"]
         loss = build_loss(t["X"], y, t["weights"], t["offset"], spec, self.classes_.size)
@@ -268,6 +273,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X, offset=None):
         """Linear predictor: (n,) for binary models, (n, K) otherwise."""
+        if _dask.is_dask(X, offset):
+            return _dask.predict(self, "decision_function", X, offset)
         X, offset = self._check_X(X, offset)
         eta = np.asarray(X @ self.coef_.T) + self.intercept_
         if offset is not None:
@@ -275,6 +282,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return eta[:, 0] if self.model_kind_ == "binary" else eta
 
     def predict_proba(self, X, offset=None):
+        if _dask.is_dask(X, offset):
+            return _dask.predict(self, "predict_proba", X, offset)
         eta = self.decision_function(X, offset)
         kind = self.model_kind_
         if kind == "multinomial":
@@ -289,6 +298,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         return np.divide(mu, total, out=np.full_like(mu, 1.0 / mu.shape[1]), where=total > 0)
 
     def predict_log_proba(self, X, offset=None):
+        if _dask.is_dask(X, offset):
+            return _dask.predict(self, "predict_log_proba", X, offset)
         if self.model_kind_ == "binary":
             eta = self.decision_function(X, offset)
             link = get_link(self.link)
@@ -299,6 +310,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             return np.log(self.predict_proba(X, offset))
 
     def predict(self, X, offset=None):
+        if _dask.is_dask(X, offset):
+            return _dask.predict(self, "predict", X, offset)
         proba = self.predict_proba(X, offset)
         if self.model_kind_ == "multilabel":
             return (proba > 0.5).astype(int)

@@ -1,0 +1,240 @@
+"""Dask backend of the losses: the same methods as ``BinaryLoss`` / ``MultinomialLoss``, with
+every quantity computed as per-chunk partial sums reduced on the cluster.
+
+One *pass* maps each aligned row block (X, y, weights, offset) to one vector of partial sums
+(value, gradient, Hessian, ... as requested) and sums the vectors with dask's tree reduction:
+the data stay on the workers, only p + p^2 numbers per block travel. The per-block arithmetic
+is the in-memory loss itself (built on the block, with weights as sums instead of means), so
+the two backends cannot drift apart. A pass is cached by theta: Newton asks for value,
+gradient and Hessian at the same point, so a pass computes all that the solver will ask for
+(``always``) and the following calls at that theta are free.
+
+Dask is imported here; this module is imported only when a dask collection is fitted.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._errors import LogitlabError
+from ._links import get_link
+from ._loss import BinaryLoss, MultinomialLoss
+
+
+class DaskComputeError(LogitlabError, RuntimeError):
+    """A dask computation failed during a fit (lost workers, scheduler gone, task errors)."""
+
+
+# -- per-block work (runs on the workers) ------------------------------------------------
+def _block_loss(cfg, Xb, yb, wb, ob):
+    Xb = np.asarray(Xb, dtype=np.float64)
+    wb = np.ones(Xb.shape[0]) if wb is None else np.asarray(wb, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if cfg["kind"] == "binary":
+            loss = BinaryLoss(Xb, np.asarray(yb, dtype=float), wb, get_link(cfg["link"]), cfg["fit_intercept"], ob)
+        else:
+            loss = MultinomialLoss(Xb, np.asarray(yb, dtype=np.intp), wb, cfg["K"], cfg["fit_intercept"], ob,
+                                   reference=cfg["reference"])
+    loss.s = wb  # sums over the block; the driver divides by the total weight
+    return loss
+
+
+def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
+    """One row of partial sums, in the order of ``names`` (see ``piece_sizes``)."""
+    loss = _block_loss(cfg, Xb, yb, wb, ob)
+    out = []
+    with np.errstate(over="ignore", under="ignore"):
+        for name in names:
+            if name == "value":
+                out.append([loss.value(theta)])
+            elif name == "grad":
+                out.append(loss.grad(theta))
+            elif name == "hessian":
+                out.append(loss.hessian(theta).ravel())
+            elif name == "fisher":
+                out.append(loss.hessian(theta, expected=True).ravel())
+            elif name == "etamax":
+                eta = loss.eta(theta)
+                out.append([np.max(np.abs(eta)) if eta.size else 0.0])
+            elif name == "nonfinite":  # per-column count of NaN / inf in X
+                X = loss.X
+                bad = np.zeros(X.shape[1]) if np.isfinite(X.sum()) else (~np.isfinite(X)).sum(axis=0)
+                out.append(bad)
+            elif name == "moments":  # sum w, sum w x, sum w x x^T (rank check)
+                X, w = np.where(np.isfinite(loss.X), loss.X, 0.0), loss.s
+                out.append(np.concatenate([[w.sum()], w @ X, (X.T @ (X * w[:, None])).ravel()]))
+    return np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in out])[None, :]
+
+
+def piece_sizes(names, n_params, d):
+    size = {"value": 1, "grad": n_params, "hessian": n_params ** 2, "fisher": n_params ** 2,
+            "etamax": 1, "nonfinite": d, "moments": 1 + d + d * d}
+    return [size[n] for n in names]
+
+
+# -- driver side ---------------------------------------------------------------------------
+class _DaskPasses:
+    """Pass machinery shared by the binary and multinomial dask losses."""
+
+    MAX_PIECES = ("etamax",)  # reduced with max, not sum
+
+    def _init_passes(self, data, cfg, sw_sum):
+        self.data = data  # dict: X (n, d) float, y (n,), w (n,) or None, o (n,) / (n, K) or None
+        import dask.array as da
+
+        self.X = data["X"]
+        # lazy per-row views, as the in-memory losses have them (for inference helpers)
+        self.weights = data["w"] if data["w"] is not None else da.ones(self.X.shape[0], chunks=self.X.chunks[0])
+        self.s = self.weights / float(sw_sum)
+        self.offset = data["o"]
+        self.cfg = cfg
+        self.sw_sum = float(sw_sum)
+        self.n, self.d = (int(s) for s in self.X.shape)
+        self.always = ("value", "grad")  # what every pass computes; the fit sets it per solver
+        self.n_passes = 0
+        self.pass_hook = None  # called after each pass with the pass number (tests)
+        self._memo_theta = None
+        self._memo = {}
+
+    def _graph(self, theta, names):
+        import dask.array as da
+
+        X, y, w, o = (self.data[k] for k in ("X", "y", "w", "o"))
+        m = sum(piece_sizes(names, self.n_params, self.d))
+        args = [X, "ij", y, "i", w, None if w is None else "i"]
+        args += [o, None] if o is None else [o, "i" if o.ndim == 1 else "il"]
+        args += [np.asarray(theta, dtype=float).copy(), None, self.cfg, None, tuple(names), None]
+        return da.blockwise(_block_pieces, "ik", *args, new_axes={"k": m}, adjust_chunks={"i": 1},
+                            concatenate=True, dtype=float, meta=np.empty((0, 0)))
+
+    def run_pass(self, theta, names):
+        """Compute ``names`` at ``theta`` in one pass over the data; returns a dict."""
+        import dask
+
+        names = list(dict.fromkeys(names))
+        sums = [n for n in names if n not in self.MAX_PIECES]
+        maxes = [n for n in names if n in self.MAX_PIECES]
+        blocks = self._graph(theta, sums + maxes)
+        ns = sum(piece_sizes(sums, self.n_params, self.d))
+        targets = [blocks[:, :ns].sum(axis=0)] + ([blocks[:, ns:].max(axis=0)] if maxes else [])
+        self.n_passes += 1
+        try:
+            results = dask.compute(*targets)
+        except LogitlabError:
+            raise
+        except Exception as exc:
+            raise DaskComputeError(
+                f"the dask computation failed in pass {self.n_passes} of the fit ({type(exc).__name__}: {exc}). "
+                "No result was produced and the estimator was not changed. If a worker died, check the "
+                "cluster's logs and the workers' memory limits (smaller chunks need less memory), then "
+                "fit again.") from exc
+        flat = np.concatenate([np.ravel(r) for r in results])
+        out, pos = {}, 0
+        for name, size in zip(sums + maxes, piece_sizes(sums + maxes, self.n_params, self.d)):
+            piece = flat[pos:pos + size]
+            pos += size
+            if name in ("value", "grad", "hessian", "fisher"):
+                piece = piece / self.sw_sum
+            if name in ("hessian", "fisher"):
+                piece = piece.reshape(self.n_params, self.n_params)
+            out[name] = float(piece[0]) if name in ("value", "etamax") else piece
+        if self.pass_hook is not None:
+            self.pass_hook(self.n_passes)
+        return out
+
+    def _get(self, theta, name):
+        theta = np.asarray(theta, dtype=float)
+        same = self._memo_theta is not None and np.array_equal(theta, self._memo_theta)
+        if not same:
+            self._memo = self.run_pass(theta, (*self.always, name))
+            self._memo_theta = theta.copy()
+        elif name not in self._memo:
+            self._memo.update(self.run_pass(theta, (name,)))
+        value = self._memo[name]
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    def seed(self, theta, memo):
+        """Start the cache with known results at ``theta`` (the fitted point)."""
+        self._memo_theta = np.asarray(theta, dtype=float).copy()
+        self._memo = dict(memo)
+
+    # -- the loss interface ------------------------------------------------------------------
+    def value(self, theta):
+        return self._get(theta, "value")
+
+    def grad(self, theta):
+        return self._get(theta, "grad")
+
+    def value_grad(self, theta):
+        return self._get(theta, "value"), self._get(theta, "grad")
+
+    def hessian(self, theta, idx=None, expected=False):
+        canonical = self.cfg["kind"] == "multinomial" or self.cfg["link"] == "logit"
+        H = self._get(theta, "fisher" if expected and not canonical else "hessian")
+        return H if idx is None else H[np.ix_(np.asarray(idx), np.asarray(idx))]
+
+    def hessp(self, theta, v):
+        return self.hessian(theta) @ v
+
+    def max_abs_eta(self, theta):
+        return self._get(theta, "etamax")
+
+    def hessian_weights(self, theta, expected=False):
+        raise NotImplementedError("per-row Hessian weights are not formed on dask inputs "
+                                  "(penalty='firth' is not available for dask inputs)")
+
+
+class DaskBinaryLoss(_DaskPasses, BinaryLoss):
+    """Mean binomial negative log-likelihood over a dask array (see ``BinaryLoss``)."""
+
+    n_outputs = 1
+
+    def __init__(self, data, link, fit_intercept, sw_sum):
+        self.link = get_link(link)
+        self.fit_intercept = fit_intercept
+        self.y = data["y"].astype(float)
+        cfg = dict(kind="binary", link=self.link.name, fit_intercept=fit_intercept, K=2, reference=False)
+        self._init_passes(data, cfg, sw_sum)
+        self.p = self.d + int(fit_intercept)
+        self.n_params = self.p
+
+    def eta(self, theta):
+        """Lazy linear predictor (n,)."""
+        eta = self.X @ (theta[1:] if self.fit_intercept else theta)
+        eta = eta + theta[0] if self.fit_intercept else eta
+        return eta if self.offset is None else eta + self.offset
+
+
+class DaskMultinomialLoss(_DaskPasses, MultinomialLoss):
+    """Mean multinomial negative log-likelihood over a dask array (see ``MultinomialLoss``)."""
+
+    def __init__(self, data, n_classes, fit_intercept, sw_sum, reference=False):
+        self.K = n_classes
+        self.fit_intercept = fit_intercept
+        self.reference = reference
+        self.codes = data["y"]
+        cfg = dict(kind="multinomial", link="logit", fit_intercept=fit_intercept, K=n_classes,
+                   reference=reference)
+        self._init_passes(data, cfg, sw_sum)
+        self.p = self.d + int(fit_intercept)
+        self.k0 = 1 if reference else 0
+        self.n_outputs = n_classes
+        self.n_params = (self.K - self.k0) * self.p
+
+    @property
+    def Y(self):
+        """Lazy one-hot (n, K) labels."""
+        return self.codes.map_blocks(_one_hot, K=self.K, new_axis=1, chunks=(self.codes.chunks[0], (self.K,)),
+                                     dtype=float, meta=np.empty((0, 0)))
+
+    def eta(self, theta):
+        """Lazy linear predictor (n, K)."""
+        B = self.full(theta)
+        eta = self.X @ (B[:, 1:] if self.fit_intercept else B).T
+        eta = eta + B[:, 0] if self.fit_intercept else eta
+        if self.offset is not None:
+            eta = eta + (self.offset if self.offset.ndim == 2 else self.offset[:, None])
+        return eta
+
+
+def _one_hot(codes, K=2):
+    return np.eye(K)[np.asarray(codes, dtype=np.intp)]
