@@ -217,42 +217,74 @@ class FormulaModel:
         loss, _, theta = self.estimator_._fitted_objective()
         return -loss.sw_sum * loss.value(theta)
 
+    @property
+    def _logitlab_estimator(self):
+        """The protocol of ``logitlab.inference``: statistics functions accept this model."""
+        return self.estimator_
+
     def summary(self, *args, **kwargs):
-        """The estimator's summary (logitlab.summary); names are the formula's column names."""
+        """The summary of the fitted model (logitlab.summary), in the formula's column names."""
         return self._forward("summary", *args, **kwargs)
 
     def conf_int(self, *args, **kwargs):
-        return self._forward("conf_int", *args, **kwargs)
+        """Confidence intervals (logitlab.inference.conf_int), in the formula's column names."""
+        out = self._forward("conf_int", *args, **kwargs)
+        if isinstance(out, np.ndarray) and out.ndim == 2 and out.shape[1] == 2:
+            from .inference import param_names
+            out = pd.DataFrame(out, index=param_names(self), columns=["lower", "upper"])
+        return out
 
     def _forward(self, name, *args, **kwargs):
         method = getattr(self.estimator_, name, None)
-        if method is None:
-            raise NotImplementedError(f"{name}() is not available in this version of logitlab's estimator")
-        return method(*args, **kwargs)
+        if method is not None:
+            return method(*args, **kwargs)
+        import importlib
+
+        for module in ("logitlab.inference", "logitlab.summary"):
+            try:
+                function = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                continue
+            return function(self, *args, **kwargs)
+        raise NotImplementedError(f"{name}() is not available in this version of logitlab")
+
+    def _term_parameters(self):
+        """term -> parameter names in logitlab.inference's naming (class-suffixed if multinomial)."""
+        est = self.estimator_
+        if est.model_kind_ == "binary":
+            return dict(self.terms)
+        classes = est.classes_[1:] if est.penalty_ == "none" else est.classes_
+        return {t: [f"{c}[{k}]" for k in classes for c in cols] for t, cols in self.terms.items()}
 
     def drop1(self):
         """Drop-one likelihood-ratio tests, one per term (all of a term's columns at once), as R's
-        ``drop1(fit, test="LRT")``. Each reduced model is refitted with the same options (for
-        Firth fits the statistic is the penalised likelihood ratio, as logistf's ``drop1``).
+        ``drop1(fit, test="Chisq")``: the term's coefficients are held at zero and the others
+        re-optimised (``logitlab.inference.drop_one``). For Firth fits the statistic is the
+        penalised likelihood ratio, as logistf.
 
-        Returns a DataFrame indexed by term: df (columns dropped), deviance and aic of the reduced
-        model, lr_chi2 = deviance(reduced) - deviance(full), p_value.
+        Returns a DataFrame indexed by term: df, deviance and aic of the reduced model,
+        lr_chi2 = deviance(reduced) - deviance(full), p_value.
         """
         from .diagnostics import _require_unpenalised
 
         _require_unpenalised(self.estimator_, "drop-one likelihood-ratio tests", allow_firth=True)
         full_ll = self._penalised_loglike(self.estimator_)
-        rows_per_column = 1 if self.estimator_.model_kind_ == "binary" else self.estimator_.classes_.size - 1
-        k_full = len(self.param_names) * rows_per_column
-        rows = {}
-        for term, cols in self.terms.items():
-            keep = [c for c in self.feature_names if c not in cols]
-            reduced_ll = self._fit_reduced(keep)
-            k = len(cols) * rows_per_column
-            lr = max(2.0 * (full_ll - reduced_ll), 0.0)
-            rows[term] = dict(df=k, deviance=-2.0 * reduced_ll, aic=-2.0 * reduced_ll + 2 * (k_full - k),
-                              lr_chi2=lr, p_value=float(stats.chi2.sf(lr, k)))
-        return pd.DataFrame.from_dict(rows, orient="index")[["df", "deviance", "aic", "lr_chi2", "p_value"]]
+        terms = self._term_parameters()
+        k_full = len(self.estimator_.fit_result_.theta)
+        try:
+            from .inference import drop_one
+        except ImportError:
+            drop_one = None
+        if drop_one is not None:
+            table = drop_one(self, terms=terms)
+            stat, df = table["statistic"].to_numpy(float), table["df"].to_numpy(int)
+        else:  # refit without each term
+            stat = np.array([max(2.0 * (full_ll - self._fit_reduced([c for c in self.feature_names if c not in cols])),
+                                 0.0) for cols in self.terms.values()])
+            df = np.array([len(v) for v in terms.values()])
+        deviance = -2.0 * full_ll + stat
+        return pd.DataFrame({"df": df, "deviance": deviance, "aic": deviance + 2 * (k_full - df), "lr_chi2": stat,
+                             "p_value": stats.chi2.sf(stat, df)}, index=pd.Index(list(terms), name="term"))
 
     def _fit_reduced(self, keep):
         if not keep and not self.fit_intercept:

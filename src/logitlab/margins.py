@@ -53,11 +53,21 @@ def _f_and_fprime(link, eta):
     raise ParameterError(f"marginal effects do not know the derivatives of link {name!r}")
 
 
-def parameter_covariance(model):
-    """Inverse observed information of the parameters (intercept first), for unpenalised and
-    Firth fits: (sum(w) * Hessian of the mean loss)^-1 at the fitted coefficients."""
+def parameter_covariance(model, cov_type="observed"):
+    """Covariance of the parameters (intercept first): ``logitlab.inference.covariance`` when
+    available (observed / expected / HC0 / HC1), else the inverse observed information
+    (sum(w) * Hessian of the mean loss)^-1 at the fitted coefficients. Unpenalised and Firth
+    fits only: for penalised fits the delta method would carry the shrinkage bias."""
     est, _, _ = _unwrap(model)
-    _require_unpenalised(est, "standard errors")
+    _require_unpenalised(est, "standard errors of marginal effects")
+    try:
+        from .inference import covariance
+    except ImportError:
+        covariance = None
+    if covariance is not None:
+        return np.asarray(covariance(est, cov_type=cov_type), dtype=float)
+    if cov_type not in ("observed", "nonrobust"):
+        raise ParameterError(f"cov_type={cov_type!r} needs logitlab.inference; pass cov= instead")
     loss, _, theta = est._fitted_objective()
     info = loss.sw_sum * loss.hessian(theta)
     try:
@@ -171,8 +181,8 @@ def _formula_variables(fm, data, dummy):
                     out.append((f"{v}[{level}]", "discrete change", (X1, X0)))
         elif pd.api.types.is_bool_dtype(col) or (dummy and _is01(col.to_numpy())):
             hi, lo = (True, False) if pd.api.types.is_bool_dtype(col) else (1, 0)
-            X1 = design(data.assign(**{v: np.full(len(data), hi, dtype=col.dtype)}))
-            X0 = design(data.assign(**{v: np.full(len(data), lo, dtype=col.dtype)}))
+            X1 = design(data.assign(**{v: _same_dtype(col, hi, len(data))}))
+            X0 = design(data.assign(**{v: _same_dtype(col, lo, len(data))}))
             out.append((v, "discrete change", (X1, X0)))
         elif pd.api.types.is_numeric_dtype(col):
             x = col.to_numpy(dtype=float)
@@ -184,9 +194,8 @@ def _formula_variables(fm, data, dummy):
 
 
 def _same_dtype(col, value, n):
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return pd.Categorical([value] * n, categories=col.cat.categories)
-    return np.full(n, value, dtype=object if col.dtype == object else col.dtype)
+    """A column like ``col`` (same dtype: categorical, string, numbers) holding ``value``."""
+    return pd.Series([value] * n, index=col.index, dtype=col.dtype)
 
 
 def _factor(spec, name):
@@ -197,14 +206,17 @@ def _factor(spec, name):
 
 
 # -- the computation ------------------------------------------------------------------------
-def marginal_effects(model, data=None, at="overall", dummy=True, level=0.95, cov=None) -> MarginalEffects:
+def marginal_effects(model, data=None, at="overall", dummy=True, level=0.95, cov=None,
+                     cov_type="observed") -> MarginalEffects:
     """Average marginal effects (``at="overall"``) or marginal effects at the means
     (``at="mean"``) of a binary model, with delta-method standard errors (see module docstring).
 
     model: a fitted ``LogisticRegression`` or a ``logitlab.logit`` model.
     data: rows to average over (default: the training rows, with their weights and offset).
     dummy: treat 0/1 columns as discrete changes (True) or as continuous (False).
-    cov: parameter covariance to use (p x p, intercept first); default inverse observed information.
+    cov_type: covariance of the parameters ("observed", "expected", "HC0", "HC1"; see
+        ``logitlab.inference.covariance``); cov: a covariance matrix to use instead (p x p,
+        intercept first).
     """
     from .formula import FormulaModel
 
@@ -230,7 +242,7 @@ def marginal_effects(model, data=None, at="overall", dummy=True, level=0.95, cov
             raise DataError(f"data has {X.shape[1]} columns, the model was fitted on {len(t['names'])}")
         Xd, variables = _matrix_variables(est, X, dummy)
     if cov is None:
-        Sigma = parameter_covariance(model)
+        Sigma = parameter_covariance(model, cov_type)
     else:
         Sigma = np.asarray(cov, dtype=float)
         if Sigma.shape != (Xd.shape[1],) * 2:
