@@ -23,6 +23,7 @@ class PerceptronHistory:
     index: np.ndarray  # (steps,)
     mistake: np.ndarray  # (steps,) bool
     epoch: np.ndarray  # (steps,)
+    score: np.ndarray  # (steps,) theta . (1, x_i) before the step's update
     order: np.ndarray  # (n,) visiting order within every pass
     converged_step: int | None  # step of the last update, once a whole pass after it was clean
 
@@ -45,12 +46,14 @@ def perceptron(X, y, steps: int, learning_rate: float = 1.0, seed: int = 0) -> P
     index = np.empty(steps, dtype=int)
     mistake = np.zeros(steps, dtype=bool)
     epoch = np.empty(steps, dtype=int)
+    score = np.empty(steps)
     current = np.zeros(d + 1)
     clean_run = 0
     converged_step = None
     for t in range(steps):
         i = int(order[t % n])
-        h = 1 if float(Z[i] @ current) >= 0.0 else 0
+        score[t] = float(Z[i] @ current)
+        h = 1 if score[t] >= 0.0 else 0
         err = int(y[i]) - h
         if err:
             current = current + learning_rate * err * Z[i]
@@ -63,4 +66,4 @@ def perceptron(X, y, steps: int, learning_rate: float = 1.0, seed: int = 0) -> P
         index[t] = i
         mistake[t] = bool(err)
         epoch[t] = t // n
-    return PerceptronHistory(theta, index, mistake, epoch, order, converged_step)
+    return PerceptronHistory(theta, index, mistake, epoch, score, order, converged_step)

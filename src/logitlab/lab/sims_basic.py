@@ -45,6 +45,7 @@ def linefail(p: dict) -> dict:
             "at_far": f(a + b * far),
             "cross": f((0.5 - a) / b) if b else None,
             "n_wrong": ls_wrong,
+            "wrong": [int(i) for i in np.flatnonzero((line >= 0.5) != (y == 1))],
             "values": fl(line),
         },
         "logistic": {
@@ -53,6 +54,7 @@ def linefail(p: dict) -> dict:
             "at_far": f(proba[-1]),
             "cross": f(-b0 / b1) if b1 else None,
             "n_wrong": lr_wrong,
+            "wrong": [int(i) for i in np.flatnonzero((proba >= 0.5) != (y == 1))],
             "proba": fl(proba),
         },
         "warnings": warns,
@@ -104,6 +106,7 @@ def boundary(p: dict) -> dict:
         "b": b,
         "w": fl(w),
         "norm_w": float(np.hypot(*w)),
+        "wrong": [int(i) for i in np.flatnonzero((X @ w + b >= 0) != (y == 1))],
         **m,
         "python": code,
     }

@@ -12,6 +12,7 @@ from .data import grid, make_preset
 from .perceptron import perceptron
 
 # probe points where the page's own sigmoid is checked against predict_proba
+PERCEPTRON_SCALE, PERCEPTRON_SHIFT = 0.6, (1.8, 1.3)
 PROBES = [[-3.0, -2.0], [-1.0, 0.5], [0.0, 0.0], [0.7, -1.3], [2.0, 1.0], [3.5, 2.5]]
 
 
@@ -92,6 +93,8 @@ def perceptron_sim(p: dict) -> dict:
         rng = np.random.default_rng(source.get("seed", 0) + 7919)
         X = np.vstack([X, np.round(rng.normal((1.6, 1.0), 0.3), 2)])  # a class-0 point among the 1s
         y = np.append(y, 0)
+    if source["kind"] == "preset":
+        X = np.round(X * PERCEPTRON_SCALE + PERCEPTRON_SHIFT, 3)  # off the origin: the bias must learn
     h = perceptron(X, y, steps, seed=source.get("seed", 0))
     n = len(y)
     updates = np.cumsum(h.mistake)
@@ -101,7 +104,9 @@ def perceptron_sim(p: dict) -> dict:
         pass_mistakes[t] = before + int(h.mistake[t])
     code = (
         "import numpy as np\nfrom logitlab.lab.perceptron import perceptron\n"
-        + py_data(X, y, {"kind": "points"} if nonsep else source)
+        + py_data(X, y, {"kind": "points"} if nonsep or source["kind"] != "preset" else source)
+        + ("" if nonsep or source["kind"] != "preset"
+           else f"X = np.round(X * {PERCEPTRON_SCALE} + np.array({list(PERCEPTRON_SHIFT)}), 3)\n")
         + f"h = perceptron(X, y, steps=__STEP__, seed={source.get('seed', 0)})\n"
         "print('theta after the last step', h.theta[-1])\n"
         "print('updates', int(h.mistake.sum()), 'of', len(h.mistake), 'steps')\n"
@@ -114,6 +119,7 @@ def perceptron_sim(p: dict) -> dict:
         "index": [int(i) for i in h.index],
         "mistake": [bool(m) for m in h.mistake],
         "epoch": [int(e) for e in h.epoch],
+        "score": fl(h.score),
         "updates": [int(u) for u in updates],
         "pass_mistakes": [int(m) for m in pass_mistakes],
         "converged_step": h.converged_step,
