@@ -124,6 +124,18 @@ def test_unpenalised_fit_is_calibrated_in_the_large_on_training_data(binary):
     assert abs(r.metrics["calibration_intercept"]) < 1e-6
 
 
+def test_degenerate_cases_are_reported_not_crashed():
+    # probabilities that separate the classes: AUC 1, the calibration slope's MLE is infinite
+    y = np.repeat([0, 1], 50)
+    p = np.concatenate([np.linspace(0.01, 0.4, 50), np.linspace(0.6, 0.99, 50)])
+    r = evaluate_proba(y, p, [0, 1], threshold=1.0)     # threshold 1: nothing predicted positive
+    assert r.metrics["roc_auc"] == 1.0
+    assert np.isnan(r.metrics["calibration_slope"])
+    assert np.isnan(r.metrics["precision"]) and r.metrics["recall"] == 0.0
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert d["metrics"]["precision"] is None and d["metrics"]["calibration_slope"] is None
+
+
 def _delong_direct(y, s):
     """DeLong et al. (1988) structural components, written as the O(m n) double sum."""
     pos, neg = s[y == 1], s[y == 0]
@@ -258,6 +270,10 @@ def test_bad_input_gives_clear_errors(binary, multi):
         logitlab.evaluate(LogisticRegression(), X, labels)
     with pytest.raises(DataTypeError, match="predict_proba"):
         logitlab.evaluate(object(), X, labels)
+    rng = np.random.default_rng(0)
+    Y = (rng.random((X.shape[0], 2)) < 0.5).astype(int)
+    with pytest.raises(ParameterError, match="multilabel"):
+        logitlab.evaluate(LogisticRegression().fit(X, Y), X, Y)
     mmodel, mX, my = multi
     with pytest.raises(DataError, match=r"no rows of class\(es\) \['c'\]"):
         logitlab.evaluate(mmodel, mX[my != "c"], my[my != "c"])

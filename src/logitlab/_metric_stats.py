@@ -10,7 +10,8 @@
   the slope is b in logit P(y=1) = a + b * logit(p); the intercept ("calibration in the large")
   is a in logit P(y=1) = a + logit(p) (slope fixed at 1, logit(p) as an offset).
   A perfectly calibrated model has intercept 0 and slope 1; slope < 1 means over-confident
-  predictions (too extreme), slope > 1 under-confident ones.
+  predictions (too extreme), slope > 1 under-confident ones. When logit(p) separates the
+  classes the slope does not exist (it is infinite) and is reported as NaN.
 """
 from __future__ import annotations
 
@@ -114,6 +115,11 @@ def calibration_line(y01: np.ndarray, p: np.ndarray) -> dict:
     y = y01.astype(float)
     ones = np.ones((y.size, 1))
     (intercept,) = _newton_logistic(y, ones, lp)
-    a, slope = _newton_logistic(y, np.column_stack([ones, lp]), np.zeros_like(lp))
+    neg, pos = lp[y01 == 0], lp[y01 == 1]
+    if neg.max() <= pos.min() or pos.max() <= neg.min():
+        # logit(p) separates the classes: the slope's MLE does not exist (it is infinite)
+        a = slope = np.nan
+    else:
+        a, slope = _newton_logistic(y, np.column_stack([ones, lp]), np.zeros_like(lp))
     return {"intercept": float(intercept), "slope": float(slope),
             "slope_intercept": float(a)}
