@@ -201,17 +201,23 @@ def hosmer_lemeshow(model, groups=10) -> HosmerLemeshowResult:
     est, _, _ = _unwrap(model)
     _require_binary(est, "the Hosmer-Lemeshow test")
     f = _binary_fit(est)
-    if groups > f.y.size:
-        raise ParameterError(f"groups={groups} is more than the {f.y.size} rows")
-    breaks = np.unique(np.quantile(f.mu, np.linspace(0.0, 1.0, groups + 1)))
-    g = np.clip(np.searchsorted(breaks, f.mu, side="left"), 1, max(breaks.size - 1, 1)) - 1
+    return _hosmer_lemeshow(f.y, f.mu, f.w, groups)
+
+
+def _hosmer_lemeshow(y, mu, w, groups):
+    """The test from outcomes, fitted probabilities and weights (see ``hosmer_lemeshow``)."""
+    y, mu, w = (np.asarray(a, dtype=float) for a in (y, mu, w))
+    if groups > y.size:
+        raise ParameterError(f"groups={groups} is more than the {y.size} rows")
+    breaks = np.unique(np.quantile(mu, np.linspace(0.0, 1.0, groups + 1)))
+    g = np.clip(np.searchsorted(breaks, mu, side="left"), 1, max(breaks.size - 1, 1)) - 1
     rows = []
     for k in np.unique(g):
         m = g == k
-        n_k, o_k, e_k = f.w[m].sum(), (f.w * f.y)[m].sum(), (f.w * f.mu)[m].sum()
+        n_k, o_k, e_k = w[m].sum(), (w * y)[m].sum(), (w * mu)[m].sum()
         rows.append(dict(group=len(rows) + 1, n=n_k, observed=o_k, expected=e_k,
                          observed_nonevents=n_k - o_k, expected_nonevents=n_k - e_k,
-                         prob_min=f.mu[m].min(), prob_max=f.mu[m].max()))
+                         prob_min=mu[m].min(), prob_max=mu[m].max()))
     table = pd.DataFrame(rows).set_index("group")
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = ((table.observed - table.expected) ** 2 / table.expected
