@@ -166,6 +166,9 @@ def test_prior_correction_bad_input(fitted):
         logitlab.prior_correction(model, 0.1, sample_rate=0.3, y=y)
     with pytest.raises(DataError, match="no rows of class"):
         logitlab.prior_correction(model, 0.1, y=np.zeros(10, dtype=int))
+    probit = LogisticRegression(link="probit").fit(X, y)
+    with pytest.raises(ParameterError, match="logit link"):
+        logitlab.prior_correction(probit, 0.1, sample_rate=0.3)
     rng = np.random.default_rng(0)
     X3 = rng.normal(size=(90, 2))
     m3 = LogisticRegression().fit(X3, np.repeat([0, 1, 2], 30))

@@ -259,7 +259,9 @@ def prior_correction(model, population_rate, *, sample_rate=None, y=None):
         fitting labels as ``y`` and it is computed (unweighted) from them.
 
     The returned copy has ``intercept_`` shifted by -ln[((1 - tau) / tau) * (ybar / (1 - ybar))]
-    and a ``prior_correction_`` dict recording tau, ybar and the shift.
+    and a ``prior_correction_`` dict recording tau, ybar and the shift. Prediction, scoring and
+    export use the corrected ``intercept_``; anything the engine keeps about the fit itself
+    (``fit_result_``, the training data behind summaries) still describes the sample fit.
     """
     classes = check_fitted_classifier(model)
     if len(classes) != 2 or np.shape(getattr(model, "coef_", None))[:1] != (1,):
