@@ -27,6 +27,7 @@ from ._fit import FitSpec, build_loss, fit_one, warn_if_not_converged
 from ._links import LINKS, get_link
 from ._penalties import PENALTIES
 from ._separation import check_separation as _check_separation
+from ._stats_api import InferenceMixin  # statistics methods: summary, conf_int, tests (logitlab.inference)
 from .solvers import SOLVERS
 
 # 'auto' runs the separation LP before unpenalised fits up to this many rows x parameters;
@@ -35,7 +36,7 @@ _SEPARATION_AUTO_SIZE = 2_000_000
 _DIVERGENT_ETA = 25.0
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression with honest defaults: unpenalised maximum likelihood.
 
     Parameters
