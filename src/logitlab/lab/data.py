@@ -80,11 +80,13 @@ def make_preset(name: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         X, y = _clouds(rng, 54, 6, (-0.7, -0.4), (1.5, 1.1), 1.1, 0.6)
     elif name == "nearly_separable":
         X, y = _separable(rng, margin=0.4)
-        # move the class-0 point nearest to the boundary just across it
+        # the class-0 point nearest the boundary moves inside the triangle of the three class-1
+        # points nearest it: inside their convex hull, so no line separates the classes any more
         u = np.array([1.0, 1.0]) / np.sqrt(2.0)
         s = X @ u
         i = int(np.argmax(np.where(y == 0, s, -np.inf)))
-        X[i] = X[i] + (0.9 - s[i]) * u
+        near1 = np.argsort(np.where(y == 1, s, np.inf))[:3]
+        X[i] = X[near1].mean(axis=0)
     elif name == "three_class":
         angles = np.deg2rad([90.0, 210.0, 330.0])
         parts = [rng.normal((1.7 * np.cos(a), 1.5 * np.sin(a)), 0.85, size=(20, 2)) for a in angles]

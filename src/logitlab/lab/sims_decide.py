@@ -88,6 +88,8 @@ def thresholds(p: dict) -> dict:
             "edges": fl(edges),
             "neg": [int(c) for c in np.histogram(proba[y == 0], edges)[0]],
             "pos": [int(c) for c in np.histogram(proba[y == 1], edges)[0]],
+            "neg_share": fl(np.histogram(proba[y == 0], edges)[0] / max(1, np.sum(y == 0))),
+            "pos_share": fl(np.histogram(proba[y == 1], edges)[0] / max(1, np.sum(y == 1))),
         },
         "coef": fl(model.coef_[0]),
         "intercept": float(model.intercept_[0]),

@@ -11,7 +11,18 @@ const nav = document.getElementById("nav");
 const view = document.getElementById("view");
 let current = null; // { sim, ctx, inst }
 
-window.__lab = { sigma, state: () => current && current.ctx.state, sims: SIMS.map((s) => s.id) };
+// Hooks for tests and for the curious: the page's sigmoid, the state, data -> page pixels.
+window.__lab = {
+  sigma,
+  state: () => current && current.ctx.state,
+  sims: SIMS.map((s) => s.id),
+  pixel(x, y) {
+    const p = current && current.ctx.mainPlot;
+    if (!p) return null;
+    const r = p.canvas.getBoundingClientRect();
+    return [r.left + p.sx(x), r.top + p.sy(y)];
+  },
+};
 
 // ---- page status for humans (status line) and tests (data-state, data-rev) ----------------------
 let rev = 0;

@@ -87,7 +87,9 @@ export class Plot {
   _ticks(lo, hi, log, n = 6) {
     if (log) {
       const out = [];
-      for (let e = Math.ceil(Math.log10(lo)); e <= Math.floor(Math.log10(hi)); e++) out.push(10 ** e);
+      const e0 = Math.ceil(Math.log10(lo)), e1 = Math.floor(Math.log10(hi));
+      const every = Math.max(1, Math.ceil((e1 - e0 + 1) / n));
+      for (let e = e0; e <= e1; e++) if ((e - e0) % every === 0) out.push(10 ** e);
       return out;
     }
     const span = hi - lo;
@@ -172,14 +174,26 @@ export class Plot {
         }
       }
     } else {
+      // a server grid: paint one pixel per cell off-screen, then scale up smoothly
       const { nx, ny, proba } = fnOrGrid;
-      const cw = W / nx;
-      const ch = H / ny;
-      for (let j = 0; j < ny; j++)
-        for (let i = 0; i < nx; i++) {
-          c.fillStyle = colorOf(proba[j * nx + i]);
-          c.fillRect(l + i * cw, t + j * ch, cw + 0.6, ch + 0.6);
-        }
+      const off = document.createElement("canvas");
+      off.width = nx;
+      off.height = ny;
+      const octx = off.getContext("2d");
+      const img = octx.createImageData(nx, ny);
+      for (let k = 0; k < nx * ny; k++) {
+        const m = /rgb\((\d+),(\d+),(\d+)\)/.exec(colorOf(proba[k])) || [0, 238, 238, 238];
+        img.data[4 * k] = +m[1];
+        img.data[4 * k + 1] = +m[2];
+        img.data[4 * k + 2] = +m[3];
+        img.data[4 * k + 3] = 255;
+      }
+      octx.putImageData(img, 0, 0);
+      c.save();
+      c.imageSmoothingEnabled = true;
+      c.imageSmoothingQuality = "high";
+      c.drawImage(off, l, t, W, H);
+      c.restore();
     }
   }
   // The level set of a server grid {nx, ny, proba} (cell centres), by marching squares.
@@ -383,7 +397,7 @@ export function marker(c, X, Y, label, size = 6) {
 const B = [0, 114, 178];
 const O = [230, 159, 0];
 export function probColor(p) {
-  if (p === null || p === undefined || Number.isNaN(p)) return "#eee";
+  if (p === null || p === undefined || Number.isNaN(p)) return "rgb(238,238,238)";
   const t = Math.abs(p - 0.5) * 2; // confidence 0..1
   const c = p >= 0.5 ? O : B;
   const a = 0.08 + 0.5 * t;

@@ -11,6 +11,7 @@ export default {
   question: "Why does Newton's error shrink like 10⁻¹, 10⁻², 10⁻⁴, 10⁻⁸ (the exponent doubling) while gradient ascent's shrinks by a constant factor?",
   defaults: { seed: 0, theta0: -1.5, lr: 1, k: 0 },
   data: true,
+  wide: true,
   mount(ctx) {
     const pad = { l: 48, r: 10, t: 8, b: 34 };
     const L = new Plot({ x: [-4, 6], y: [-3, 0], aspect: 0.55, xlabel: "θ", ylabel: "ℓ(θ) (mean)", label: "Log-likelihood with both iterates", pad });
@@ -54,7 +55,8 @@ export default {
         D.dot(nxt, 0, { color: COLORS.accent, r: 4, fill: false });
       }
       D.dot(n.theta, n.d1, { color: COLORS.accent, r: 6, shape: "diamond" });
-      E.setRange([0, Math.max(5, maxK())], null);
+      const allErr = [...data.newton, ...data.gd].map((r) => r.err).filter((e) => e !== null && e > 0);
+      E.setRange([0, Math.max(5, maxK())], [Math.max(1e-16, Math.min(...allErr)) / 3, Math.max(...allErr) * 3]);
       E.axes();
       const errs = (arr) => arr.map((r) => (r.err === null ? null : Math.max(r.err, 1e-16)));
       E.clip(() => {

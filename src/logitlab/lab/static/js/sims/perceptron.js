@@ -49,7 +49,8 @@ export default {
       if (t > 0 && data.mistake[t - 1]) ring.add(data.index[t - 1]);
       plot.points(data.points, { ring, highlight: t > 0 ? data.index[t - 1] : null });
       upd.clear();
-      upd.setRange([0, Math.max(10, data.steps)], [0, Math.max(1, data.updates[data.steps - 1]) * 1.1]);
+      const span = Math.min(data.steps, Math.max(100, 2 * (data.converged_step || 0), Math.ceil(1.3 * t)));
+      upd.setRange([0, span], [0, Math.max(1, data.updates[span - 1]) * 1.1]);
       upd.axes();
       const xs = data.updates.map((_, i) => i + 1);
       upd.clip(() => upd.path(xs, data.updates, { color: COLORS.c0, width: 2 }));

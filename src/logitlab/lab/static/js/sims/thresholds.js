@@ -14,11 +14,11 @@ export default {
   wide: true,
   mount(ctx) {
     const pad = { l: 44, r: 10, t: 8, b: 34 };
-    const hist = new Plot({ x: [0, 1], y: [0, 10], aspect: 0.62, xlabel: "predicted P(y = 1)", ylabel: "count", label: "Histogram of predicted probabilities by class with the threshold", pad });
+    const hist = new Plot({ x: [0, 1], y: [0, 10], aspect: 0.62, xlabel: "predicted P(y = 1)", ylabel: "share of the class", label: "Histogram of predicted probabilities by class with the threshold", pad });
     const roc = new Plot({ x: [0, 1], y: [0, 1], aspect: 0.62, xlabel: "false positive rate", ylabel: "true positive rate", label: "ROC curve with the current threshold", pad });
     const pr = new Plot({ x: [0, 1], y: [0, 1.02], aspect: 0.62, xlabel: "recall", ylabel: "precision", label: "Precision-recall curve with the current threshold", pad });
     ctx.stage.append(h("div", { class: "row3" },
-      figure(hist, [h("strong", {}, "Scores"), " of negatives and positives"]),
+      figure(hist, [h("strong", {}, "Scores"), " of negatives and positives (each class sums to 1)"]),
       figure(roc, [h("strong", {}, "ROC"), " curve"]),
       figure(pr, [h("strong", {}, "Precision–recall"), " curve"])),
       legend([["c0", "actual negatives"], ["c1", "actual positives"], ["accent", "current threshold"], ["dash", "chance / prevalence"]]));
@@ -38,16 +38,16 @@ export default {
       for (const p of [hist, roc, pr]) p.clear();
       if (!data) { for (const p of [hist, roc, pr]) p.axes(); return; }
       const H = data.hist;
-      const top = Math.max(1, ...H.neg, ...H.pos);
+      const top = Math.max(0.05, ...H.neg_share, ...H.pos_share);
       hist.setRange(null, [0, top * 1.08]);
       hist.axes();
       const c = hist.ctx;
       for (let i = 0; i < H.neg.length; i++) {
         const x0 = hist.sx(H.edges[i]), x1 = hist.sx(H.edges[i + 1]), w = (x1 - x0) / 2 - 1;
         c.fillStyle = COLORS.c0;
-        c.fillRect(x0 + 1, hist.sy(H.neg[i]), w, hist.sy(0) - hist.sy(H.neg[i]));
+        c.fillRect(x0 + 1, hist.sy(H.neg_share[i]), w, hist.sy(0) - hist.sy(H.neg_share[i]));
         c.fillStyle = COLORS.c1;
-        c.fillRect(x0 + 1 + w, hist.sy(H.pos[i]), w, hist.sy(0) - hist.sy(H.pos[i]));
+        c.fillRect(x0 + 1 + w, hist.sy(H.pos_share[i]), w, hist.sy(0) - hist.sy(H.pos_share[i]));
       }
       hist.vline(data.current.threshold, { color: COLORS.accent, width: 2.5 });
       roc.axes();

@@ -20,15 +20,14 @@ export default {
     plot.canvas.classList.add("interactive");
     plot.canvas.tabIndex = 0;
     ctx.mainPlot = plot;
-    const norm = new Plot({ x: [1, 100], y: [0, 1], logx: true, aspect: 0.4, ylabel: "|θ|", label: "|θ| against iteration, logarithmic axis", pad: { l: 44, r: 10, t: 8, b: 22 } });
-    const ll = new Plot({ x: [1, 100], y: [-1, 0], logx: true, aspect: 0.4, xlabel: "iteration (log scale)", ylabel: "ℓ(θ)", label: "Log-likelihood against iteration", pad: { l: 44, r: 10, t: 8, b: 34 } });
+    const norm = new Plot({ x: [1, 100], y: [0, 1], logx: true, aspect: 0.5, xlabel: "iteration (log scale)", ylabel: "|θ|", label: "|θ| against iteration, logarithmic axis", pad: { l: 44, r: 10, t: 8, b: 34 } });
+    const ll = new Plot({ x: [1, 100], y: [-1, 0], logx: true, aspect: 0.5, xlabel: "iteration (log scale)", ylabel: "ℓ(θ)", label: "Log-likelihood against iteration", pad: { l: 44, r: 10, t: 8, b: 34 } });
     const scrub = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, id: "c-train-scrub", "data-key": "scrub", "aria-label": "Scrub through the recorded trajectory" });
     const scrubOut = h("output", { for: "c-train-scrub", "data-k": "scrub-iter" }, "0");
     const warn = h("div", { class: "warnbox", role: "status", "data-k": "separation" });
     ctx.stage.append(
-      h("div", { class: "row" },
-        figure(plot, [h("strong", {}, "Click"), " add · ", h("strong", {}, "drag"), " move · ", h("strong", {}, "shift-click"), " delete"]),
-        h("div", {}, figure(norm, [h("strong", {}, "|θ|"), " grows on separable data"]), figure(ll, [h("strong", {}, "Log-likelihood ℓ(θ)"), " climbs"]))),
+      figure(plot, [h("strong", {}, "Click"), " add · ", h("strong", {}, "drag"), " move · ", h("strong", {}, "shift-click"), " delete"]),
+      h("div", { class: "row" }, figure(norm, [h("strong", {}, "|θ|"), " grows on separable data"]), figure(ll, [h("strong", {}, "Log-likelihood ℓ(θ)"), " climbs"])),
       h("div", { class: "scrub" }, h("label", { for: "c-train-scrub" }, "trajectory"), scrub, scrubOut),
       legend([...CLASS_LEGEND, ["line", "boundary"], ["accent", "shown iteration"]]),
       warn);
@@ -41,7 +40,7 @@ export default {
         ctx.button("×10", () => step(10), { "data-action": "step10", "aria-label": "Step ×10" }),
         ctx.button("×100", () => step(100), { "data-action": "step100", "aria-label": "Step ×100" })),
       presetSelect(ctx),
-      ctx.readouts([["loglik", "log-likelihood"], ["accuracy", "accuracy"], ["iteration", "iteration"], ["norm", "|θ|"]]));
+      ctx.readouts([["loglik", "log-likelihood"], ["accuracy", "accuracy"], ["iteration", "iteration"], ["norm", "|θ|"], ["npoints", "points"]]));
 
     let points = null; // the current points (preset or edited)
     let data = null; // last training response
@@ -78,6 +77,7 @@ export default {
       ctx.num("accuracy", f.accuracy);
       ctx.num("iteration", f.iteration, String(f.iteration));
       ctx.num("norm", f.norm);
+      ctx.num("npoints", points ? points.length : 0, String(points ? points.length : 0));
       const n = points ? points.length : 0;
       ctx.eq.innerHTML = P(
         `θ ← θ − α·(1/<var>n</var>) Σ (<var>h</var>ᵢ − <var>y</var>ᵢ) <var>x</var>ᵢ, α = ${b(data.lr, 3)}, <var>n</var> = ${b(n, 0)}`,
