@@ -419,13 +419,14 @@ def profile_intervals(info, level=0.95, which=None):
 def _profile_limit(info, j, direction, q, f_hat, se):
     b_hat = info.theta[j]
     free = np.setdiff1d(np.arange(info.n_params), [j])
-    state = {"theta": info.theta.copy()}
+    seen = {b_hat: info.theta.copy()}  # solutions so far: warm-start from the nearest one
 
     def excess(b):
-        theta = state["theta"].copy()
+        near = min(seen, key=lambda c: abs(c - b))
+        theta = seen[near].copy()
         theta[j] = b
         theta, f = constrained_minimum(info.objective, theta, free)
-        state["theta"] = theta
+        seen[b] = theta
         return 2 * info.sw_sum * (f - f_hat) - q
 
     step = se * np.sqrt(q) if np.isfinite(se) and se > 0 else 1.0
@@ -439,8 +440,6 @@ def _profile_limit(info, j, direction, q, f_hat, se):
             return direction * np.inf
     else:
         return direction * np.inf
-    state["theta"] = info.theta.copy()
-    state["theta"][j] = inner
     lo, hi = sorted((inner, b))
     return optimize.brentq(excess, lo, hi, xtol=1e-9, rtol=1e-10, maxiter=200)
 
