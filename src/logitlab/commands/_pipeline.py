@@ -199,11 +199,18 @@ def run(train: pd.DataFrame, test: pd.DataFrame | None, target: str, features: l
     metrics["evaluated_on"] = where
     if choice is not None:
         metrics["threshold_choice"] = {k: v for k, v in choice.to_dict().items() if k != "curve"}
+    summary_html = None
+    if callable(getattr(engine, "summary", None)):
+        try:
+            summary_html = engine.summary().to_html()
+        except Exception:  # noqa: BLE001 - the report falls back to its own coefficient table
+            summary_html = None
     html = build_report(model, evaluation, X_fit=X_train, title=title,
                         meta={"data": source, "target": target, "train rows": len(train),
                               "evaluated on": f"{where} ({evaluation.n} rows)"},
                         warnings=warn, threshold_curve=curve, cost=cost_matrix is not None,
-                        path=getattr(model, "path_", None) if opts.cv_alpha else None, notes=notes, table=table)
+                        path=getattr(model, "path_", None) if opts.cv_alpha else None, notes=notes, table=table,
+                        summary_html=summary_html)
     files = {"model.json": model_json, "summary.txt": text, "metrics.json": C.dumps(metrics),
              "report.html": html}
     return files, text, model, encoder, evaluation

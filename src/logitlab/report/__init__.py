@@ -35,7 +35,11 @@ def collect_warnings(model, caught=(), *, train_evaluation=False) -> list[tuple[
         out.append(("convergence", "the solver did not converge: estimates, standard errors and "
                     "metrics may be unreliable; increase max_iter, standardise, or add a penalty."))
     penalty = getattr(est, "penalty", None)
-    if penalty:
+    if penalty == "firth":
+        out.append(("penalised", "Firth's penalised likelihood: estimates are bias-reduced and finite "
+                    "under separation; use profile penalised-likelihood intervals (the summary "
+                    "table) rather than Wald ones (odds-ratio plot)."))
+    elif penalty:
         out.append(("penalised", f"penalty={penalty!r}: coefficients are shrunk, so standard errors, "
                     "p-values and intervals shown are approximate (Wald, from the penalised "
                     "information) and not classical inference."))
