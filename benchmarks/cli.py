@@ -1,0 +1,63 @@
+"""``python -m benchmarks [--quick] [--only W1,W3] [--repeats N] [--json out.json]``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from . import objective as obj
+from .report import markdown, meta, to_json
+from .runner import run_workload
+from .workloads import WORKLOADS
+
+# Defaults per mode: repeats, and the first-run time above which a tool is not repeated.
+MODES = {"full": dict(repeats=3, slow_cutoff=20.0), "quick": dict(repeats=3, slow_cutoff=5.0),
+         "tiny": dict(repeats=2, slow_cutoff=None)}
+
+
+def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools=None,
+        argv=(), log=print, slow_cutoff="default") -> dict:
+    """Run the selected workloads; returns the result dict that --json writes."""
+    mode = MODES[size]
+    repeats = mode["repeats"] if repeats is None else repeats
+    cutoff = mode["slow_cutoff"] if slow_cutoff == "default" else slow_cutoff
+    names = list(WORKLOADS) if not only else list(only)
+    result = {"meta": meta(size, repeats, argv, obj.objective_source()), "workloads": []}
+    t0 = time.perf_counter()
+    for name in names:
+        result["workloads"].append(
+            run_workload(name, size, repeats, tools=tools, measure_memory=measure_memory,
+                         slow_cutoff=cutoff, log=log))
+    result["meta"]["total_seconds"] = time.perf_counter() - t0
+    return result
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes (under 5 minutes)")
+    ap.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # harness tests
+    ap.add_argument("--only", help="comma-separated workloads, e.g. W1,W3")
+    ap.add_argument("--repeats", type=int, help="timed runs per tool (default 3)")
+    ap.add_argument("--json", help="write the results as JSON to this file")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    args = ap.parse_args(argv)
+    only = None
+    if args.only:
+        only = [w.strip().upper() for w in args.only.split(",") if w.strip()]
+        unknown = [w for w in only if w not in WORKLOADS]
+        if unknown:
+            ap.error(f"unknown workload(s) {', '.join(unknown)}; choose from "
+                     f"{', '.join(WORKLOADS)}")
+    if args.repeats is not None and args.repeats < 1:
+        ap.error("--repeats must be at least 1")
+    size = "tiny" if args.tiny else "quick" if args.quick else "full"
+    log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
+    result = run(size, only, args.repeats, not args.no_memory, argv=argv, log=log)
+    text = markdown(result)
+    print(text)
+    if args.json:
+        with open(args.json, "w") as fh:
+            fh.write(to_json(result))
+        log(f"wrote {args.json}")
+    return 0

@@ -1,0 +1,189 @@
+"""Peak memory beyond the input data.
+
+tracemalloc sees only Python-level allocations, not BLAS, OpenMP, numba or Cython buffers, so
+memory is measured from the kernel's resident-set figures instead:
+
+- ``subprocess-hwm`` (W1-W8): one extra run per tool outside the timing session: a fresh
+  Python process per workload (``python -m benchmarks.memory WORKLOAD SIZE TOOL...``) generates
+  the workload's data (same seed) and touches it so it is resident, then forks one child per
+  tool.  The child warms the tool up on the tiny size, resets the kernel's peak-RSS counter
+  (``echo 5 > /proc/self/clear_refs``), reads VmRSS as the baseline, runs the tool once
+  (``n_fits`` fits for W6) and reads VmHWM.  Peak memory beyond the input = VmHWM - baseline.
+  The kernel tracks the peak exactly, so short-lived buffers are not missed; a fresh process
+  keeps allocator caches and other tools' leftovers out of the figure.  Where clear_refs is
+  refused, the child falls back to sampling VmRSS every millisecond in a thread.
+- ``cluster-rss-sampling`` (W9): the data lives in the Dask worker processes, so a thread
+  samples the summed RSS of the client process and every worker process every 10 ms during one
+  extra run in the main session; the figure is the peak minus the sum just before the run.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+MIB = 2**20
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+class _Sampler(threading.Thread):
+    def __init__(self, read, interval):
+        super().__init__(daemon=True)
+        self.read, self.interval = read, interval
+        self.peak = read()
+        self._stop_evt = threading.Event()
+
+    def run(self):
+        while not self._stop_evt.is_set():
+            self.peak = max(self.peak, self.read())
+            time.sleep(self.interval)
+
+    def stop(self):
+        self._stop_evt.set()
+        self.join()
+        self.peak = max(self.peak, self.read())
+        return self.peak
+
+
+def _measure_tool(problem, tool_name: str) -> dict:
+    """In a forked child: warm up on the tiny size, reset the peak, run once, read the peak."""
+    from .runner import run_once
+    from .tools import get_tool
+    from .workloads import make_problem
+
+    tool = get_tool(tool_name)
+    try:  # imports and JIT compilation are not the fit's memory (nor its time)
+        run_once(tool, make_problem(problem.workload, "tiny"))
+    except Exception:
+        pass
+    gc.collect()
+    if _reset_peak():
+        base = _status_kib("VmRSS") * 1024
+        run_once(tool, problem)
+        peak = _status_kib("VmHWM") * 1024
+        method = "subprocess-hwm"
+    else:
+        base = _status_kib("VmRSS") * 1024
+        sampler = _Sampler(lambda: _status_kib("VmRSS") * 1024, 0.001)
+        sampler.start()
+        try:
+            run_once(tool, problem)
+        finally:
+            peak = sampler.stop()
+        method = "subprocess-rss-sampling"
+    return {"peak_bytes": max(0, peak - base), "method": method}
+
+
+def serve(workload: str, size: str, tool_names: list[str]) -> None:
+    """Body of the memory process: generate the data once, then fork one child per tool.
+
+    This process never runs a tool itself, so no OpenMP/BLAS worker pool exists when it forks
+    (forking after libgomp has started threads can hang the child); each child starts from the
+    same resident input data and the same imported modules."""
+    import numpy as np
+
+    from .workloads import make_problem
+
+    problem = make_problem(workload, size)
+    data = problem.X.data if problem.sparse else problem.X
+    float(np.sum(data)) + float(np.sum(problem.y))  # every input page resident
+    for name in tool_names:
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child
+            os.close(rfd)
+            try:
+                out = _measure_tool(problem, name)
+            except BaseException as exc:  # reported by the parent
+                out = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            with os.fdopen(wfd, "w") as fh:
+                fh.write(json.dumps(out))
+            os._exit(0)
+        os.close(wfd)
+        with os.fdopen(rfd) as fh:
+            text = fh.read()
+        _, status = os.waitpid(pid, 0)
+        if not text:
+            text = json.dumps({"error": f"memory child died (wait status {status})"})
+        sys.stdout.write(json.dumps({"tool": name, "result": json.loads(text)}) + "\n")
+        sys.stdout.flush()
+
+
+def measure_subprocess(workload: str, size: str, tool_names: list[str],
+                       timeout: float) -> dict[str, dict]:
+    """One fresh Python process per workload (``python -m benchmarks.memory``), one forked
+    child per tool inside it; returns {tool: {"peak_bytes", "method"} or {"error"}}."""
+    cmd = [sys.executable, "-m", "benchmarks.memory", workload, size, *tool_names]
+    cwd = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = cwd + os.pathsep + env.get("PYTHONPATH", "")
+    results: dict[str, dict] = {}
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        stdout, err = proc.stdout, f"exit {proc.returncode}: {proc.stderr.strip()[-300:]}"
+    except subprocess.TimeoutExpired as exc:
+        stdout = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = f"memory runs timed out after {timeout:.0f} s"
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            rec = json.loads(line)
+            results[rec["tool"]] = rec["result"]
+    for name in tool_names:
+        results.setdefault(name, {"error": err})
+    return results
+
+
+def measure_cluster(fn, client) -> dict:
+    """W9: run ``fn()`` once while sampling the RSS of the client and all worker processes."""
+    import psutil
+
+    pids = [os.getpid()]
+    info = client.scheduler_info()
+    for w in info.get("workers", {}).values():
+        pid = w.get("pid")
+        if pid:
+            pids.append(pid)
+    procs = [psutil.Process(p) for p in pids]
+
+    def total():
+        s = 0
+        for p in procs:
+            try:
+                s += p.memory_info().rss
+            except psutil.Error:
+                pass
+        return s
+
+    base = total()
+    sampler = _Sampler(total, 0.01)
+    sampler.start()
+    try:
+        fn()
+    finally:
+        peak = sampler.stop()
+    return {"peak_bytes": max(0, peak - base), "method": "cluster-rss-sampling"}
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], sys.argv[2], sys.argv[3:])
