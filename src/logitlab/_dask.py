@@ -116,6 +116,8 @@ def _as_dask_vector(v, name, row_chunks, lengths, ncols_ok=(1,)):
         arr = np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v)
         if arr.ndim == 0:
             arr = np.full(sum(row_chunks), arr)
+        if arr.shape[0] != sum(row_chunks):
+            raise DataError(f"X has {sum(row_chunks)} rows but {name} has {arr.shape[0]}: they must match one to one")
         v = da.from_array(arr, chunks=(row_chunks,) + arr.shape[1:])
     if v.ndim == 2 and v.shape[1] == 1:
         v = v[:, 0]

@@ -1,0 +1,295 @@
+"""The dask backend (issue 8): same results as the in-memory fit, lazy predictions, out-of-core
+fits, a killed worker, and clear errors for what the backend does not do.
+
+Reference values are the in-memory fit of the same data (the dask losses compute the same sums
+in another order, so coefficients agree to rounding; 1e-8 leaves room for the different
+summation order amplified by the conditioning of these small, well-posed problems).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+import pandas as pd  # noqa: E402
+
+from logitlab import DataError, DataTypeError, LogisticRegression, ParameterError  # noqa: E402
+from logitlab import _dask  # noqa: E402
+from logitlab._dask_loss import DaskComputeError  # noqa: E402
+
+pytestmark = [pytest.mark.xdist_group("dask"), pytest.mark.filterwarnings("ignore::ResourceWarning"),
+              pytest.mark.filterwarnings("ignore:Sending large graph:UserWarning")]
+
+TOL = 1e-8
+UNEVEN = (170, 400, 30, 600, 300)  # row chunks of the 1500-row problems
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def _binary_data(n=1500, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    w = rng.uniform(0.2, 3.0, n)
+    off = 0.3 * rng.normal(size=n)
+    eta = X @ np.linspace(-1, 1, d) + 0.4 + off
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta))).astype(int)
+    return X, y, w, off
+
+
+def _multi_data(n=1500, d=3, K=3, seed=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    B = rng.normal(size=(K, d))
+    off = 0.2 * rng.normal(size=(n, K))
+    eta = X @ B.T + off
+    P = np.exp(eta - eta.max(1, keepdims=True))
+    P /= P.sum(1, keepdims=True)
+    y = np.array(["a", "b", "c"])[(rng.uniform(size=n)[:, None] > np.cumsum(P, 1)).sum(1)]
+    return X, y, rng.uniform(0.5, 2.0, n), off
+
+
+def _chunked(a, rows=UNEVEN):
+    return da.from_array(a, chunks=(rows,) + a.shape[1:])
+
+
+def _ses(model):
+    """Standard errors from the (pseudo-)inverse information of ``_fitted_objective``, what
+    inference uses (pinv: the symmetric L2 multinomial form has an unpenalised flat direction)."""
+    loss, objective, theta = model._fitted_objective()
+    info = loss.sw_sum * objective.hessian(theta)
+    return np.sqrt(np.abs(np.diag(np.linalg.pinv(info, hermitian=True))))
+
+
+def _assert_same_fit(m_dask, m_mem):
+    np.testing.assert_allclose(m_dask.coef_, m_mem.coef_, rtol=0, atol=TOL)
+    np.testing.assert_allclose(m_dask.intercept_, m_mem.intercept_, rtol=0, atol=TOL)
+    np.testing.assert_array_equal(m_dask.classes_, m_mem.classes_)
+    assert m_dask.converged_ and m_mem.converged_
+    np.testing.assert_allclose(_ses(m_dask), _ses(m_mem), rtol=TOL)
+    try:
+        from logitlab import inference
+    except ImportError:  # statistics module not present: the direct check above stands
+        return
+    np.testing.assert_allclose(inference.standard_errors(m_dask), inference.standard_errors(m_mem), rtol=TOL)
+
+
+# -- same answers as in memory ---------------------------------------------------------------
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_binary_equals_in_memory(client, solver, penalty):
+    X, y, w, off = _binary_data()
+    kw = dict(penalty=penalty, solver=solver, C=0.5 if penalty else None)
+    mem = LogisticRegression(**kw).fit(X, y, sample_weight=w, offset=off)
+    dsk = LogisticRegression(**kw).fit(_chunked(X), _chunked(y), sample_weight=_chunked(w),
+                                       offset=_chunked(off))
+    _assert_same_fit(dsk, mem)
+    assert dsk.fit_result_.solver == solver
+    # one pass per solver iteration (+ the first pass at the start point) for Newton
+    if solver == "newton":
+        assert dsk.n_passes_ == dsk.n_iter_[0] + 1
+
+
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_multinomial_equals_in_memory(client, penalty):
+    X, y, w, off = _multi_data()
+    mem = LogisticRegression(penalty=penalty).fit(X, y, sample_weight=w, offset=off)
+    # y, weights in memory and a 2-D dask offset: small inputs are chunked like X
+    dsk = LogisticRegression(penalty=penalty).fit(_chunked(X), y, sample_weight=w, offset=_chunked(off))
+    _assert_same_fit(dsk, mem)
+
+
+def test_dask_dataframe_inputs_and_class_weight(client):
+    X, y, w, _ = _binary_data(seed=3)
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"]).assign(y=y, w=w)
+    ddf = dd.from_pandas(frame, npartitions=4)
+    kw = dict(class_weight="balanced", solver="lbfgs")
+    mem = LogisticRegression(**kw).fit(frame[["a", "b", "c", "d"]], frame.y, sample_weight=frame.w)
+    dsk = LogisticRegression(**kw).fit(ddf[["a", "b", "c", "d"]], ddf.y, sample_weight=ddf.w)
+    _assert_same_fit(dsk, mem)
+    assert list(dsk.feature_names_in_) == ["a", "b", "c", "d"]
+    p = dsk.predict_proba(ddf[["a", "b", "c", "d"]])
+    np.testing.assert_allclose(p.compute(), mem.predict_proba(frame[["a", "b", "c", "d"]]), atol=1e-10)
+
+
+def test_unknown_chunk_sizes_are_resolved(client):
+    X, y, w, off = _binary_data(seed=4)
+    keep = np.arange(X.shape[0]) % 3 != 0
+    mask = _chunked(keep)
+    Xd, yd = _chunked(X)[mask], _chunked(y)[mask]
+    assert np.isnan(Xd.shape[0])
+    mem = LogisticRegression().fit(X[keep], y[keep])
+    _assert_same_fit(LogisticRegression().fit(Xd, yd), mem)
+
+
+def test_information_is_reduced_on_the_cluster_without_extra_passes(client):
+    X, y, w, off = _multi_data(seed=5)
+    dsk = LogisticRegression().fit(_chunked(X), _chunked(y), sample_weight=_chunked(w))
+    loss, objective, theta = dsk._fitted_objective()
+    assert type(loss).__name__ == "DaskMultinomialLoss"
+    H = loss.hessian(theta)
+    assert loss.n_passes == 0  # the fit's last pass already holds value, gradient and Hessian here
+    mem = LogisticRegression().fit(X, y, sample_weight=w)
+    np.testing.assert_allclose(H, mem._fitted_objective()[0].hessian(theta), atol=1e-12)
+    # at another point the loss runs a fresh pass on the cluster
+    np.testing.assert_allclose(loss.grad(theta * 0.9), mem._fitted_objective()[0].grad(theta * 0.9), atol=1e-12)
+    assert loss.n_passes == 1
+
+
+# -- predictions ----------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_lazy_predictions_equal_in_memory(client, kind):
+    X, y, w, off = _binary_data(seed=6) if kind == "binary" else _multi_data(seed=6)
+    model = LogisticRegression().fit(_chunked(X), _chunked(y), offset=_chunked(off))
+    mem = LogisticRegression().fit(X, y, offset=off)
+    Xd = _chunked(X, rows=(500, 1000))
+    for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
+        lazy = getattr(model, method)(Xd, offset=_chunked(off, rows=(500, 1000)))
+        assert isinstance(lazy, da.Array), method
+        expected = getattr(mem, method)(X, offset=off)
+        assert lazy.shape == expected.shape and lazy.dtype == expected.dtype, method
+        got = lazy.compute()
+        if method == "predict":
+            np.testing.assert_array_equal(got, expected)
+        else:
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+    # in-memory input to a dask-fitted model gives ordinary arrays
+    np.testing.assert_allclose(model.predict_proba(X, offset=off), mem.predict_proba(X, offset=off), atol=1e-9)
+
+
+# -- out of core ----------------------------------------------------------------------------
+def test_fit_on_data_three_times_a_workers_memory_limit():
+    """1.3 GB of float64 data, made lazily per chunk, fitted by 2 workers limited to 400 MB each
+    (a worker process with numpy/scipy loaded uses about 250 MB itself, so 400 MB leaves
+    little room: chunks must be streamed). The workers must survive and the estimates be right."""
+    limit = 400e6
+    n, d, rows = 16_000_000, 10, 250_000
+    beta = np.linspace(-1, 1, d)
+    x0 = da.random.default_rng(11).normal(size=(n,), chunks=rows)  # y depends on x0 only: cheap
+    rest = da.random.default_rng(12).normal(size=(n, d - 1), chunks=(rows, d - 1))
+    X = da.concatenate([x0[:, None], rest], axis=1).rechunk({1: -1})
+    eta = 0.3 + beta[0] * x0
+    y = (da.random.default_rng(13).random(n, chunks=rows) < 1 / (1 + da.exp(-eta))).astype(np.int8)
+    assert X.nbytes > 3 * limit
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=limit,
+                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)
+        start = time.perf_counter()
+        model = LogisticRegression(solver="newton").fit(X, y)
+        elapsed = time.perf_counter() - start
+        assert client.run(os.getpid) == pids  # no worker was killed for exceeding its memory
+    assert model.converged_
+    assert not _dask._persist_wanted({"X": X})  # too big to persist: streamed
+    truth = np.r_[beta[0], np.zeros(d - 1)]
+    se = 1 / np.sqrt(n * 0.2)  # generous: information per row is about 0.2 here
+    np.testing.assert_allclose(model.coef_[0], truth, atol=6 * se)
+    assert abs(model.intercept_[0] - 0.3) < 6 * se
+    print(f"out-of-core fit: {X.nbytes / 1e9:.2f} GB, {model.n_passes_} passes, {elapsed:.1f} s")
+
+
+# -- faults ---------------------------------------------------------------------------------
+def test_killed_worker_gives_same_coefficients_or_clear_error(client):
+    X, y, w, off = _binary_data(n=200_000, d=5, seed=7)
+    mem = LogisticRegression(solver="newton").fit(X, y, sample_weight=w, offset=off)
+    chunks = (10_000,) * 20
+    killed = []
+
+    def kill_one_worker(pass_number):
+        if pass_number == 2 and not killed:  # after the first Newton iteration, during the next pass
+            pid = next(iter(client.run(os.getpid).values()))
+            threading.Timer(0.01, os.kill, (pid, signal.SIGKILL)).start()
+            killed.append(pid)
+
+    _dask._PASS_HOOK = kill_one_worker
+    try:
+        model = LogisticRegression(solver="newton").fit(
+            _chunked(X, chunks), _chunked(y, chunks), sample_weight=_chunked(w, chunks),
+            offset=_chunked(off, chunks))
+    except DaskComputeError as exc:  # allowed: a clear error, never a silently wrong answer
+        assert "dask computation failed" in str(exc)
+        print("killed worker: clear error", exc)
+    else:
+        print("killed worker: fit completed after recomputation")
+        np.testing.assert_allclose(model.coef_, mem.coef_, atol=TOL)
+        np.testing.assert_allclose(model.intercept_, mem.intercept_, atol=TOL)
+        assert model.converged_
+    finally:
+        _dask._PASS_HOOK = None
+    assert killed
+    client.wait_for_workers(2, timeout=60)
+
+
+# -- what the backend does not do -------------------------------------------------------------
+@pytest.mark.parametrize("kw, match", [
+    (dict(penalty="l1"), "not available for dask inputs"),
+    (dict(penalty="elasticnet"), "not available for dask inputs"),
+    (dict(penalty="firth"), "not available for dask inputs"),
+    (dict(penalty="l2", solver="cd"), "solver='cd' is not available for dask"),
+    (dict(solver="gd"), "solver='gd' is not available for dask"),
+])
+def test_unsupported_settings_are_refused(kw, match):
+    X, y, _, _ = _binary_data(n=100)
+    with pytest.raises(ParameterError, match=match):
+        LogisticRegression(**kw).fit(_chunked(X, (100,)), y)
+
+
+def test_bad_dask_inputs_give_clear_errors(client):
+    X, y, w, _ = _binary_data(n=300)
+    Xc = da.from_array(X, chunks=(100, 2))
+    with pytest.raises(DataError, match=r"chunked along its columns.*rechunk\(\{1: -1\}\)"):
+        LogisticRegression().fit(Xc, y)
+
+    def unavailable(block):
+        raise OSError("source file vanished")
+
+    mask = da.from_array(np.ones(300, bool), chunks=100).map_blocks(unavailable, dtype=bool)
+    with pytest.raises(DataError, match="unknown chunk sizes and computing them failed"):
+        LogisticRegression().fit(da.from_array(X, chunks=(100, 4))[mask], y)
+    Xnan = X.copy()
+    Xnan[[5, 250], 2] = np.nan
+    with pytest.raises(DataError, match=r"NaN or infinite values in 'x2' \(2 rows\)"):
+        LogisticRegression().fit(da.from_array(Xnan, chunks=(100, 4)), y)
+    Xal = np.column_stack([X, X[:, 0] + X[:, 1]])
+    with pytest.raises(DataError, match="'x4' is a linear combination"):
+        LogisticRegression().fit(da.from_array(Xal, chunks=(100, 5)), y)
+    with pytest.raises(DataError, match="only one class"):
+        LogisticRegression().fit(da.from_array(X, chunks=(100, 4)), np.zeros(300))
+    with pytest.raises(DataError, match="NaN"):
+        LogisticRegression().fit(da.from_array(X, chunks=(100, 4)), np.where(np.arange(300) == 7, np.nan, y))
+    with pytest.raises(DataError, match="negative"):
+        LogisticRegression().fit(da.from_array(X, chunks=(100, 4)), y, sample_weight=-w)
+    with pytest.raises(DataError, match="X has 300 rows but y has 299"):
+        LogisticRegression().fit(da.from_array(X, chunks=(100, 4)), y[:-1])
+    with pytest.raises(DataTypeError, match="non-numeric columns"):
+        LogisticRegression().fit(dd.from_pandas(pd.DataFrame({"a": ["u"] * 300}), npartitions=2), y)
+    with pytest.raises(ParameterError, match="multiclass='ovr' is not available"):
+        LogisticRegression(multiclass="ovr").fit(da.from_array(X, chunks=(100, 4)), np.arange(300) % 3)
+    model = LogisticRegression().fit(da.from_array(X, chunks=(100, 4)), y)
+    with pytest.raises(DataError, match="expecting 4 features"):
+        model.predict(da.from_array(X[:, :3], chunks=(100, 3)))
+
+
+def test_dask_is_not_imported_for_in_memory_fits():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from logitlab import LogisticRegression; "
+            "LogisticRegression().fit(np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 2); "
+            "print('dask' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
