@@ -159,10 +159,9 @@ def test_profile_limits_satisfy_lr_equation_independently():
             assert lo < m.fit_result_.theta[j] < hi
 
 
-def test_profile_intervals_match_r_confint_on_spector():
-    """R 4.x, MASS/stats confint(glm(GRADE ~ GPA + TUCE + PSI, binomial, spector)) [profile]:
-    (Intercept) -24.6 -5.3? not published to enough digits -> checked by the LR equation above;
-    here: profile intervals are asymmetric around the estimate where the likelihood is skewed."""
+def test_profile_intervals_are_asymmetric_where_the_likelihood_is_skewed():
+    """No published R confint() values were found for these data; the limits themselves are
+    checked by the LR equation above. Here: profile differs from Wald (skewed likelihood)."""
     X, y = _spector()
     m = _tight().fit(X, y)
     prof, wald = m.conf_int(method="profile"), m.conf_int()
