@@ -42,6 +42,15 @@ def feature_names_of(X):
     return None
 
 
+def _check_not_empty(shape, name):
+    if shape[0] == 0:
+        raise DataError(f"{name} is empty: found array with 0 sample(s) (shape={_shape_text(shape)}) while a "
+                        "minimum of 1 is required; pass at least one row")
+    if shape[1] == 0:
+        raise DataError(f"{name} is empty: found array with 0 feature(s) (shape={_shape_text(shape)}) while a "
+                        "minimum of 1 is required; pass at least one column")
+
+
 def as_matrix(X, *, name: str = "X", accept_sparse: bool = True):
     """Validate a feature matrix; return float64 ndarray or CSR matrix (and its column names)."""
     names = feature_names_of(X)
@@ -61,8 +70,7 @@ def as_matrix(X, *, name: str = "X", accept_sparse: bool = True):
             raise DataTypeError(f"{name} is a sparse matrix, which this solver cannot use; "
                                 "pass a dense array or choose solver='lbfgs' or 'cd'")
         X = sp.csr_matrix(X, dtype=np.float64)
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise DataError(f"{name} is empty (shape {_shape_text(X.shape)}): need at least one row and one column")
+        _check_not_empty(X.shape, name)
         if not np.all(np.isfinite(X.data)):
             raise DataError(f"{name} contains NaN or infinite values: remove or impute them first")
         return X, names
@@ -78,8 +86,10 @@ def as_matrix(X, *, name: str = "X", accept_sparse: bool = True):
             "Reshape your data with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample")
     if arr.ndim != 2:
         raise DataError(f"{name} must be 2-D (n_samples, n_features), got {arr.ndim}-D shape {_shape_text(arr.shape)}")
+    if arr.dtype.kind == "c":
+        raise DataError(f"{name} holds complex numbers: Complex data not supported; pass real numbers")
     if arr.dtype.kind not in "biuf":
-        if arr.dtype.kind in "cmMSUV":
+        if arr.dtype.kind in "mMSUV":
             raise DataTypeError(f"{name} must hold real numbers, got dtype {arr.dtype}: encode text or dates first")
         try:
             arr = arr.astype(np.float64)
@@ -88,8 +98,7 @@ def as_matrix(X, *, name: str = "X", accept_sparse: bool = True):
                 f"{name} holds values that are not numbers ({exc}): argument must be a string or a real number; "
                 "encode categorical columns first") from None
     arr = np.asarray(arr, dtype=np.float64)
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise DataError(f"{name} is empty (shape {_shape_text(arr.shape)}): need at least one row and one column")
+    _check_not_empty(arr.shape, name)
     # one cheap pass; the per-column scan only runs when something is wrong
     if not np.isfinite(arr.sum()) and not np.isfinite(arr).all():
         raise DataError(_describe_bad_values(arr, names, f"{name} contains NaN or infinite values")
@@ -109,7 +118,8 @@ class Target:
 def encode_target(y, n_rows: int | None = None) -> Target:
     """Validate the outcome and encode it as 0..K-1 codes (one encoding inside)."""
     if y is None:
-        raise DataError("y is required: pass the outcome labels (one per row of X)")
+        raise DataError("this estimator requires y to be passed, but the target y is None: "
+                        "pass the outcome labels (one per row of X)")
     if isinstance(y, pd.DataFrame):
         y = y.to_numpy()
     if isinstance(y, pd.Series):
@@ -120,6 +130,12 @@ def encode_target(y, n_rows: int | None = None) -> Target:
         y = y.toarray()
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
+        import warnings
+
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it was raveled to shape "
+                      f"({arr.shape[0]},). Pass y.ravel() to silence this.", DataConversionWarning, stacklevel=3)
         arr = arr.ravel()
     if arr.ndim == 0 or arr.size == 0:
         raise DataError("y is empty: need at least one label per row")
@@ -135,6 +151,10 @@ def encode_target(y, n_rows: int | None = None) -> Target:
         missing = pd.isna(arr)
         if missing.any():
             raise DataError(f"y contains {int(missing.sum())} missing values: drop those rows first")
+    if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
+        raise DataError("y looks continuous (it has non-integer numbers such as "
+                        f"{arr[arr != np.round(arr)][0]!r}): Unknown label type: continuous. Logistic regression "
+                        "needs class labels; threshold or bin the outcome first")
     try:
         classes, codes = np.unique(arr, return_inverse=True)
     except TypeError:

@@ -153,8 +153,10 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             weights = base_w
         else:
             weights = base_w * class_weight_vector(self.class_weight, target.codes, target.classes, base_w)
-            if weights.sum() <= 0:
-                raise DataError("all rows have zero weight after class_weight: give some class a positive weight")
+            present = np.unique(target.codes[weights > 0])
+            if present.size < 2:
+                raise DataError(f"only one class ({target.classes[present[0]]!r}) has rows with positive weight: "
+                                "a classifier needs at least two classes with positive weight to train")
         K = target.classes.size
         offset = check_offset(offset, n, K if kind == "multinomial" else 1)
         if kind in ("ovr", "multilabel") and offset is not None and offset.ndim == 2:
@@ -264,8 +266,9 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     # -- prediction -------------------------------------------------------------------------
     def _check_X(self, X, offset):
         check_is_fitted(self)
-        validate_data(self, X, reset=False, skip_check_array=True)
+        X_in = X
         X, _ = as_matrix(X)
+        validate_data(self, X_in, reset=False, skip_check_array=True)
         if X.shape[1] != self.n_features_in_:
             raise DataError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                             f"{self.n_features_in_} features as input")
@@ -301,6 +304,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     def predict_log_proba(self, X, offset=None):
         if _dask.is_dask(X, offset):
             return _dask.predict(self, "predict_log_proba", X, offset)
+        check_is_fitted(self)
         if self.model_kind_ == "binary":
             eta = self.decision_function(X, offset)
             link = get_link(self.link)
@@ -313,6 +317,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     def predict(self, X, offset=None):
         if _dask.is_dask(X, offset):
             return _dask.predict(self, "predict", X, offset)
+        check_is_fitted(self)
         proba = self.predict_proba(X, offset)
         if self.model_kind_ == "multilabel":
             return (proba > 0.5).astype(int)
