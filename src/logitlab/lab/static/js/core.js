@@ -63,6 +63,7 @@ export class ApiError extends Error {}
 
 // One request in flight per channel: a newer call aborts the older one ("latest wins").
 const inflight = new Map();
+export const pendingRequests = () => inflight.size;
 export async function api(name, params, channel = name) {
   const prev = inflight.get(channel);
   if (prev) prev.abort();

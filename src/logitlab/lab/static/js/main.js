@@ -2,7 +2,7 @@
 // shared controls, and the Copy-as-Python / import / export dialog.
 import {
   api, h, fmt, sigma, parseHash, stateFromParams, hashFromState, pointsToCSV, pointsToJSON,
-  parsePoints, setNum, ApiError,
+  parsePoints, setNum, ApiError, pendingRequests,
 } from "./core.js";
 import { SIMS } from "./sims/index.js";
 
@@ -16,6 +16,7 @@ window.__lab = {
   sigma,
   state: () => current && current.ctx.state,
   sims: SIMS.map((s) => s.id),
+  pending: pendingRequests,
   pixel(x, y) {
     const p = current && current.ctx.mainPlot;
     if (!p) return null;

@@ -15,6 +15,7 @@ export default {
   importable: true,
   mount(ctx) {
     const plot = scatterPlot("Probability field, decision boundary and weight vector");
+    ctx.mainPlot = plot;
     ctx.stage.append(figure(plot, [h("strong", {}, "Shading = P(y = 1 | x)"), "; the black line is P = 0.5, the arrow is (θ₁, θ₂)"]),
       legend([...CLASS_LEGEND, ["line", "boundary θᵀx = 0"], ["accent", "misclassified (ringed)"]]));
     ctx.panel.append(

@@ -14,6 +14,7 @@ export default {
   importable: true,
   mount(ctx) {
     const plot = scatterPlot("Probability field and 0.5 boundary of the model with the chosen features");
+    ctx.mainPlot = plot;
     ctx.stage.append(figure(plot, [h("strong", {}, "Shading = P(y = 1 | x)"), "; the black curve is P = 0.5"]),
       legend([...CLASS_LEGEND, ["line", "boundary P = 0.5"]]));
     ctx.panel.append(

@@ -15,6 +15,7 @@ export default {
   mount(ctx) {
     const opts = { x: [0, 31], y: [-0.6, 1.9], aspect: 0.72, xlabel: "x (count of the word “free”)", ylabel: "label / prediction", pad: { l: 40, r: 10, t: 10, b: 34 } };
     const ls = new Plot({ ...opts, label: "Least-squares line fitted to 0/1 labels" });
+    ctx.mainPlot = ls;
     const lr = new Plot({ ...opts, label: "Logistic regression fitted to the same points" });
     ls.canvas.classList.add("interactive");
     lr.canvas.classList.add("interactive");

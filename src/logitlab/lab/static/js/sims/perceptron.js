@@ -13,6 +13,7 @@ export default {
   data: true,
   mount(ctx) {
     const plot = new Plot({ x: [-1, 4.5], y: [-1, 3], aspect: 0.727, xlabel: "x₁", ylabel: "x₂", label: "Perceptron boundary and the point of the current step", pad: { l: 34, r: 10, t: 10, b: 30 } });
+    ctx.mainPlot = plot;
     const upd = new Plot({ x: [0, 10], y: [0, 1], aspect: 0.32, xlabel: "step", ylabel: "updates", label: "Cumulative updates against step", pad: { l: 44, r: 10, t: 8, b: 34 } });
     const rewind = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, id: "c-perceptron-rewind", "data-key": "step", "aria-label": "Rewind to any step" });
     const rewindOut = h("output", { "data-k": "rewind-step" }, "0");

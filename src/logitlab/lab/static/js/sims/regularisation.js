@@ -17,6 +17,7 @@ export default {
     const pad = { l: 44, r: 10, t: 8, b: 34 };
     const path = new Plot({ x: [0, 3], y: [-1, 1], aspect: 0.62, xlabel: "log₁₀(1/α)  (weaker penalty →)", ylabel: "coefficient", label: "Coefficient path over alpha", pad });
     const fitp = scatterPlot("Data and boundary at the current alpha", { aspect: 0.75 });
+    ctx.mainPlot = fitp;
     const sep = scatterPlot("Separated data fitted three ways", { aspect: 0.75 });
     const table = h("table", { class: "fits", "aria-label": "Fits on separated data" });
     const warn = h("div", { class: "warnbox", role: "status", "data-k": "sep-warnings" });

@@ -15,6 +15,7 @@ export default {
   importable: true,
   mount(ctx) {
     const scatter = scatterPlot("Data with the boundary at the current point on the line", { aspect: 0.75 });
+    ctx.mainPlot = scatter;
     const acc = new Plot({ x: [-3, 3], y: [0, 1.02], aspect: 0.42, ylabel: "accuracy", label: "Accuracy along the direction", pad: { l: 44, r: 10, t: 8, b: 22 } });
     const ce = new Plot({ x: [-3, 3], y: [0, 3], aspect: 0.42, xlabel: "t  (θ = θ* + t·d)", ylabel: "cross-entropy", label: "Cross-entropy along the direction", pad: { l: 44, r: 10, t: 8, b: 34 } });
     ctx.stage.append(h("div", { class: "row" },
