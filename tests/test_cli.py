@@ -161,7 +161,7 @@ def test_fit_cv_alpha_and_separation(work):
     p = run(["fit", REF / "endometrial.csv", "--target", "HG", "--test-size", 0, "--out", work / "endo"], cwd=work)
     assert "WARNING (separation)" in p.stdout and "NV" in p.stdout
     assert 'data-warning="separation"' in (work / "endo" / "report.html").read_text()
-    churn_frame(200, seed=3).to_csv(work / "c3.csv", index=False)
+    churn_frame(120, seed=3).to_csv(work / "c3.csv", index=False)
     run(["fit", work / "c3.csv", "--target", "churned", "--cv-alpha", "--penalty", "l1",
          "--out", work / "cv"], cwd=work)
     html = (work / "cv" / "report.html").read_text()
@@ -246,3 +246,16 @@ def test_bad_input(bad_results, case):
     assert msg in lines[0], lines[0]
     assert not (folder / "out").exists() and not (folder / "out.csv").exists()
     assert not [f for f in os.listdir(folder) if f.startswith(".logitlab-")]
+
+
+def test_read_table_parquet_and_sniffer(tmp_path):
+    """In process: Parquet reads back; tab-separated CSV is named in the error."""
+    from logitlab import DataError
+    from logitlab.commands._common import read_table
+    frame = churn_frame(20)
+    frame.to_parquet(tmp_path / "c.parquet")
+    pd.testing.assert_frame_equal(read_table(str(tmp_path / "c.parquet")), frame)
+    frame.to_csv(tmp_path / "t.csv", sep="\t", index=False)
+    with pytest.raises(DataError, match="--sep"):
+        read_table(str(tmp_path / "t.csv"))
+    pd.testing.assert_frame_equal(read_table(str(tmp_path / "t.csv"), sep="\t"), frame)

@@ -82,7 +82,8 @@ def summary_text(model, X, notes=()) -> str:
         try:
             s = summary()
             text = getattr(s, "text", None)
-            return (text() if callable(text) else str(text if text is not None else s)).rstrip() + "\n"
+            body = (text() if callable(text) else str(text if text is not None else s)).rstrip()
+            return "\n".join([body, *notes]) + "\n"
         except Exception:  # noqa: BLE001 - fall back to the table below
             pass
     t = coef_table(model, X)
