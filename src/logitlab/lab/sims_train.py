@@ -193,8 +193,8 @@ def _derivs(x, y, th):
 def newton_sim(p: dict) -> dict:
     """Pure Newton and gradient ascent on the mean log-likelihood of a one-weight model."""
     seed = integer(p, "seed", 0, 0, 2**31 - 1)
-    th0 = number(p, "theta0", -1.5, -4.0, 6.0)
-    lr = number(p, "lr", 1.0, 0.01, 20.0)
+    th0 = number(p, "theta0", -0.5, -4.0, 6.0)
+    lr = number(p, "lr", 2.0, 0.01, 20.0)
     steps = integer(p, "steps", 30, 1, 200, what="steps")
     x, y = newton_data(seed)
     model, warns = fit(x[:, None], y, fit_intercept=False, solver="newton")

@@ -9,7 +9,7 @@ export default {
   title: "Newton's method against gradient ascent",
   prompt: "Press Step: Newton follows the tangent of ℓ′ down to zero and lands near the top in a few jumps, while gradient ascent inches along; watch the errors on the log scale.",
   question: "Why does Newton's error shrink like 10⁻¹, 10⁻², 10⁻⁴, 10⁻⁸ (the exponent doubling) while gradient ascent's shrinks by a constant factor?",
-  defaults: { seed: 0, theta0: -1.5, lr: 1, k: 0 },
+  defaults: { seed: 0, theta0: -0.5, lr: 2, k: 0 },
   data: true,
   wide: true,
   mount(ctx) {
