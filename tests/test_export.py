@@ -290,3 +290,19 @@ def test_sql_columns_mapping_and_errors():
     probit, _, _ = _fit(link="probit")
     with pytest.raises(ParameterError, match="only the logit link.*probit"):
         to_sql(probit, "t")
+
+
+def test_sql_ovr_and_multilabel_match_predict_proba():
+    X, y = _data(n=300, d=3, K=3, labels=["x", "y", "z"])
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    ovr = LogisticRegression(penalty="l2", multiclass="ovr").fit(df, y)
+    Y = np.c_[X[:, 0] > 0, X[:, 1] + X[:, 2] > 0.3].astype(int)
+    Y[:20] = 1 - Y[:20]
+    ml = LogisticRegression(penalty="l2").fit(df, Y)
+    assert (ovr.model_kind_, ml.model_kind_) == ("ovr", "multilabel")
+    con = _connect()
+    df.to_sql("t", con, index=False)
+    for model in (ovr, ml):
+        out = pd.read_sql_query(to_sql(model, "t"), con)
+        assert list(out.columns) == [f"p_{c}" for c in model.classes_]
+        np.testing.assert_allclose(out.to_numpy(), model.predict_proba(df), atol=1e-9)

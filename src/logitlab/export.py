@@ -451,7 +451,8 @@ def to_sql(model, table, columns=None, *, keep=(), prefix="p_", names=None) -> s
     keep : sequence of str
         Table columns to carry through to the output (e.g. an id).
     prefix, names : output column names. By default ``prefix + str(class)``; a binary model
-        gives one column, the probability of ``classes_[1]``; multinomial one per class.
+        gives one column, the probability of ``classes_[1]``; multinomial, ovr (normalised
+        sigmoids, as predict_proba) and multilabel (independent sigmoids) one per class.
 
     The SQL uses only ``EXP``, ``CASE``, arithmetic and ANSI double-quoted identifiers. Every
     exponent is clamped to [-700, 700] and multinomial logits have their row maximum
@@ -463,9 +464,6 @@ def to_sql(model, table, columns=None, *, keep=(), prefix="p_", names=None) -> s
         raise ParameterError(f"to_sql: only the logit link has a portable SQL form; this model "
                              f"uses link={link!r} (probit needs the normal CDF, which standard "
                              "SQL lacks)")
-    if kind not in ("binary", "multinomial"):
-        raise ParameterError(f"to_sql: supports binary and multinomial logit models; this model "
-                             f"is {kind!r}")
     d = coef.shape[1]
     if columns is None:
         if feat is None:
@@ -511,10 +509,19 @@ def to_sql(model, table, columns=None, *, keep=(), prefix="p_", names=None) -> s
 
     inner = ",\n    ".join(q_keep + [f"{linear(k)} AS {quote_identifier(e)}" for k, e in enumerate(etas)])
     q_etas = [quote_identifier(e) for e in etas]
-    if kind == "binary":
-        prob = f"1.0 / (1.0 + EXP({_clamp('(-' + q_etas[0] + ')')}))"
-        outer = ",\n  ".join(q_keep + [f"{prob} AS {quote_identifier(names[0])}"])
+    def sigmoid(q_eta):
+        return f"1.0 / (1.0 + EXP({_clamp('(-' + q_eta + ')')}))"
+
+    if kind in ("binary", "multilabel"):
+        outer = ",\n  ".join(q_keep + [f"{sigmoid(e)} AS {quote_identifier(nm)}" for e, nm in zip(q_etas, names)])
         return (f"SELECT\n  {outer}\nFROM (\n  SELECT\n    {inner}\n  FROM {source}\n) AS \"__logitlab_scores\"")
+    if kind == "ovr":  # one sigmoid per class, normalised to sum to one (as predict_proba)
+        q_sig = [quote_identifier(f"__logitlab_sig{k}") for k in range(k_rows)]
+        sigs = ",\n    ".join(q_keep + [f"{sigmoid(e)} AS {qs}" for e, qs in zip(q_etas, q_sig)])
+        total = " + ".join(q_sig)
+        outer = ",\n  ".join(q_keep + [f"{qs} / ({total}) AS {quote_identifier(nm)}" for qs, nm in zip(q_sig, names)])
+        return (f"SELECT\n  {outer}\nFROM (\n  SELECT\n    {sigs}\n  FROM (\n    SELECT\n    {inner}\n"
+                f"    FROM {source}\n  ) AS \"__logitlab_logits\"\n) AS \"__logitlab_sigmoids\"")
     # multinomial: subtract the row maximum (a portable CASE chain, no GREATEST / MAX(a, b))
     whens = []
     for k in range(k_rows - 1):
