@@ -16,7 +16,7 @@ MODES = {"full": dict(repeats=3, slow_cutoff=20.0), "quick": dict(repeats=3, slo
 
 
 def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools=None,
-        argv=(), log=print, slow_cutoff="default") -> dict:
+        argv=(), log=print, slow_cutoff="default", warm_up=True) -> dict:
     """Run the selected workloads; returns the result dict that --json writes."""
     mode = MODES[size]
     repeats = mode["repeats"] if repeats is None else repeats
@@ -27,7 +27,7 @@ def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools
     for name in names:
         result["workloads"].append(
             run_workload(name, size, repeats, tools=tools, measure_memory=measure_memory,
-                         slow_cutoff=cutoff, log=log))
+                         slow_cutoff=cutoff, log=log, warm_up=warm_up))
     result["meta"]["total_seconds"] = time.perf_counter() - t0
     return result
 

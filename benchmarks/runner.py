@@ -102,7 +102,8 @@ def _warm_up(name: str, tools: list[Tool], ctx) -> None:
 
 def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = None,
                  measure_memory: bool = True, slow_cutoff: float | None = None,
-                 memory_timeout: float = 900.0, log: Callable[[str], None] = print) -> dict:
+                 memory_timeout: float = 900.0, log: Callable[[str], None] = print,
+                 warm_up: bool = True) -> dict:
     tools = all_tools() if tools is None else tools
     wl = WORKLOADS[name]
     t0 = time.perf_counter()
@@ -137,7 +138,8 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
                 rows[t.name].update(status="not applicable", reason=why)
             else:
                 runnable.append(t)
-        _warm_up(name, runnable, ctx)
+        if warm_up:
+            _warm_up(name, runnable, ctx)
         for r in range(repeats):
             k = r % max(len(runnable), 1)
             for t in runnable[k:] + runnable[:k]:
