@@ -1,0 +1,164 @@
+"""Objective pieces (binary and multinomial losses, elastic-net and Firth penalties) against
+finite differences, Hessian-vector products against the Hessian, and ``objective_value``
+against the estimator.
+
+Finite differences are central with step 1e-6 on objectives of size O(1): truncation error
+~1e-12 * third derivative and round-off ~1e-16 / 1e-6 = 1e-10, so gradients and Hessians are
+compared with rtol 1e-5 and atol 1e-7.
+"""
+import numpy as np
+import pytest
+
+from logitlab import LogisticRegression
+from logitlab._fit import FitSpec, build_loss, build_objective
+from logitlab._links import get_link
+from logitlab._loss import BinaryLoss, MultinomialLoss
+from logitlab._objective import Objective, objective_value
+from logitlab._penalties import make_penalty
+
+H = 1e-6
+RTOL, ATOL = 1e-5, 1e-7
+
+
+def fd_grad(f, theta):
+    g = np.empty_like(theta)
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = H
+        g[j] = (f(theta + e) - f(theta - e)) / (2 * H)
+    return g
+
+
+def fd_jac(grad, theta):
+    cols = []
+    for j in range(theta.size):
+        e = np.zeros_like(theta)
+        e[j] = H
+        cols.append((grad(theta + e) - grad(theta - e)) / (2 * H))
+    return np.array(cols).T
+
+
+def data(n=60, d=3, K=2, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, K, size=n)
+    w = rng.uniform(0.2, 2.0, size=n)
+    offset = rng.normal(scale=0.3, size=n)
+    return X, y, w, offset
+
+
+def rand_theta(n_params, seed=1):
+    # every entry non-zero, so |theta| is differentiable for the L1 part
+    theta = np.random.default_rng(seed).normal(scale=0.5, size=n_params)
+    return np.where(np.abs(theta) < 0.05, 0.1, theta)
+
+
+def check_derivatives(obj, theta):
+    # value includes the L1 part; grad is the smooth part, so add l1 * sign(theta) back
+    full_grad = lambda t: obj.grad(t) + obj.l1 * np.sign(t)  # noqa: E731
+    np.testing.assert_allclose(full_grad(theta), fd_grad(obj.value, theta), rtol=RTOL, atol=ATOL)
+    if obj.exact_hessian:
+        Hm = obj.hessian(theta)
+        np.testing.assert_allclose(Hm, fd_jac(obj.grad, theta), rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(Hm, Hm.T, rtol=1e-12, atol=1e-15)
+        v = np.random.default_rng(2).normal(size=theta.size)
+        np.testing.assert_allclose(obj.hessp(theta, v), Hm @ v, rtol=1e-10, atol=1e-12)
+        # the column subsets coordinate descent asks for are sub-blocks of the full Hessian
+        idx = np.arange(0, theta.size, 2)
+        np.testing.assert_allclose(obj.hessian(theta, idx), Hm[np.ix_(idx, idx)], rtol=1e-12, atol=1e-15)
+
+
+PENALTIES = [("none", 0.0, 0.0), ("l2", 0.05, 0.0), ("elasticnet", 0.05, 0.4)]
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty,alpha,l1_ratio", PENALTIES)
+def test_binary_loss_and_penalties(link, fit_intercept, penalty, alpha, l1_ratio):
+    X, y, w, offset = data()
+    loss = BinaryLoss(X, y.astype(float), w, get_link(link), fit_intercept, offset)
+    obj = Objective(loss, make_penalty(penalty, alpha, l1_ratio, loss))
+    check_derivatives(obj, rand_theta(loss.n_params))
+
+
+def test_binary_loss_fractional_y():
+    X, _, w, offset = data()
+    y = np.random.default_rng(5).uniform(size=X.shape[0])
+    for link in ("logit", "probit", "cloglog"):
+        loss = BinaryLoss(X, y, w, get_link(link), True, offset)
+        check_derivatives(Objective(loss, make_penalty("none", 0, 0, loss)), rand_theta(loss.n_params))
+
+
+@pytest.mark.parametrize("reference", [True, False], ids=["reference", "symmetric"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("penalty,alpha,l1_ratio", PENALTIES)
+def test_multinomial_loss_and_penalties(reference, fit_intercept, penalty, alpha, l1_ratio):
+    X, y, w, _ = data(K=3)
+    offset = np.random.default_rng(3).normal(scale=0.3, size=(X.shape[0], 3))
+    loss = MultinomialLoss(X, y, w, 3, fit_intercept, offset, reference=reference)
+    obj = Objective(loss, make_penalty(penalty, alpha, l1_ratio, loss))
+    check_derivatives(obj, rand_theta(loss.n_params))
+
+
+def test_multinomial_value_is_softmax_nll():
+    X, y, w, _ = data(K=4)
+    loss = MultinomialLoss(X, y, w, 4, True, None, reference=False)
+    theta = rand_theta(loss.n_params)
+    coef, b = loss.split(theta)
+    eta = X @ coef.T + b
+    p = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+    assert loss.value(theta) == pytest.approx(-(w @ np.log(p[np.arange(len(y)), y])) / w.sum(), rel=1e-12)
+
+
+def test_firth_gradient_matches_finite_differences_of_its_value():
+    X, y, w, offset = data(n=80, d=3)
+    loss = BinaryLoss(X, y.astype(float), w, get_link("logit"), True, offset)
+    obj = Objective(loss, make_penalty("firth", 0, 0, loss))
+    theta = rand_theta(loss.n_params)
+    np.testing.assert_allclose(obj.grad(theta), fd_grad(obj.value, theta), rtol=RTOL, atol=ATOL)
+    # the value is the nll + 1/2 log det(I) / sum(w) with I the (mean-scaled) Fisher information
+    sign, logdet = np.linalg.slogdet(loss.hessian(theta))
+    assert obj.value(theta) == pytest.approx(loss.value(theta) - 0.5 * logdet / w.sum(), rel=1e-12)
+    assert not obj.exact_hessian  # its Hessian is deliberately the Fisher information
+
+
+def test_firth_newton_reaches_zero_gradient():
+    """Newton with the Fisher information as Hessian (Fisher scoring) still finds a stationary point."""
+    X, y, w, _ = data(n=80, d=3)
+    m = LogisticRegression(penalty="firth", solver="newton", tol=1e-10).fit(X, y, sample_weight=w)
+    assert m.converged_
+    loss = BinaryLoss(X, y.astype(float), w, get_link("logit"), True, None)
+    obj = Objective(loss, make_penalty("firth", 0, 0, loss))
+    theta = loss.pack(m.coef_, m.intercept_)
+    assert np.max(np.abs(fd_grad(obj.value, theta))) < 1e-7  # independent of obj.grad
+    assert obj.kkt_residual(theta) <= 1e-10
+
+
+@pytest.mark.parametrize("penalty,alpha,l1_ratio", [(None, 0.0, 0.0), ("l2", 0.02, 0.0), ("l1", 0.02, 1.0),
+                                                    ("elasticnet", 0.02, 0.5), ("firth", 0.0, 0.0)])
+def test_objective_value_agrees_with_estimator(penalty, alpha, l1_ratio):
+    X, y, w, _ = data(n=100, d=3)
+    kw = {} if penalty in (None, "firth") else {"alpha": alpha, "l1_ratio": l1_ratio}
+    m = LogisticRegression(penalty=penalty, tol=1e-10, **kw).fit(X, y, sample_weight=w)
+    val = objective_value(X, y, m.coef_, m.intercept_, penalty=penalty, alpha=alpha, l1_ratio=l1_ratio,
+                          sample_weight=w)
+    assert val == pytest.approx(m.objective_, rel=1e-12)
+
+
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_objective_value_multinomial_and_links(penalty):
+    X, y, w, _ = data(n=120, d=3, K=3)
+    m = LogisticRegression(penalty=penalty, tol=1e-10).fit(X, y, sample_weight=w)
+    val = objective_value(X, y, m.coef_, m.intercept_, penalty=penalty, alpha=m.alpha_, sample_weight=w)
+    assert val == pytest.approx(m.objective_, rel=1e-12)
+    Xb, yb, _, _ = data(n=100, d=2)
+    m = LogisticRegression(link="probit", tol=1e-10).fit(Xb, yb)
+    assert objective_value(Xb, yb, m.coef_, m.intercept_, link="probit") == pytest.approx(m.objective_, rel=1e-12)
+
+
+def test_build_objective_uses_reference_form_only_unpenalised():
+    X, y, w, _ = data(K=3)
+    for pen, ref in (("none", True), ("l2", False)):
+        loss = build_loss(X, y, w, None, FitSpec(penalty=pen, alpha=0.1), n_classes=3)
+        assert loss.reference is ref
+        assert build_objective(loss, FitSpec(penalty=pen, alpha=0.1)).n_params == (2 if ref else 3) * 4
