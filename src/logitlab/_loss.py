@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import blas
 from scipy.special import logsumexp, softmax
 
 from ._links import Link
@@ -34,12 +35,17 @@ class _Cache:
 
 
 def _weighted_gram(X, D, cols=None):
-    """X[:, cols]^T diag(D) X[:, cols] for D >= 0, dense result (BLAS syrk-like for dense X)."""
+    """X[:, cols]^T diag(D) X[:, cols] for D >= 0, as a dense matrix.
+
+    Dense X: one BLAS syrk on sqrt(D) X (half the flops of a general product); the scaled copy
+    is laid out so that syrk reads it without another copy.
+    """
     Xc = X if cols is None else X[:, cols]
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
-    Xs = Xc * np.sqrt(D)[:, None]
-    return Xs.T @ Xs
+    Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
+    G = blas.dsyrk(1.0, Xs.T, trans=0, lower=0)           # upper triangle of Xs^T Xs
+    return np.triu(G) + np.triu(G, 1).T
 
 
 class BinaryLoss:
