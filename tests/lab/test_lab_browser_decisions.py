@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("lab_browser_decision
 def test_newton_steps_against_the_engine_optimum(lab):
     lab.goto("#/newton?seed=1&theta0=0&lr=2&k=0", sim="newton")
     x, y = newton_data(1)
-    star = LogisticRegression(fit_intercept=False, solver="newton").fit(x[:, None], y).coef_[0, 0]
+    star = LogisticRegression(fit_intercept=False, solver="newton", tol=1e-13).fit(x[:, None], y).coef_[0, 0]
     assert lab.num("star") == pytest.approx(star, rel=1e-9)
     assert lab.num("newton") == 0 and lab.num("gd") == 0
     lab.click("step1")

@@ -197,7 +197,7 @@ def newton_sim(p: dict) -> dict:
     lr = number(p, "lr", 2.0, 0.01, 20.0)
     steps = integer(p, "steps", 30, 1, 200, what="steps")
     x, y = newton_data(seed)
-    model, warns = fit(x[:, None], y, fit_intercept=False, solver="newton")
+    model, warns = fit(x[:, None], y, fit_intercept=False, solver="newton", tol=1e-13)
     star = float(model.coef_[0, 0])
 
     def run(update):
@@ -218,7 +218,7 @@ def newton_sim(p: dict) -> dict:
     code = (
         "import numpy as np\nfrom scipy.special import expit\nfrom logitlab import LogisticRegression\n"
         f"from logitlab.lab.sims_train import newton_data\n\nx, y = newton_data(seed={seed})\n"
-        "star = LogisticRegression(fit_intercept=False, solver='newton').fit(x[:, None], y).coef_[0, 0]\n"
+        "star = LogisticRegression(fit_intercept=False, solver='newton', tol=1e-13).fit(x[:, None], y).coef_[0, 0]\n"
         f"newton, gd = {th0:g}, {th0:g}\n"
         "for k in range(1, __STEP__ + 1):\n"
         "    s = expit(newton * x)\n"
