@@ -1,0 +1,211 @@
+"""Solvers (newton, lbfgs, cd, gd): optimality after every fit, agreement between every pair,
+traces, refused solver/penalty pairs, warm starts and non-convergence warnings.
+
+Problems are small, standardised and well conditioned (n = 200 rows of 4 independent normal
+features, signal comparable to the noise), so the objective is strongly convex near its
+minimum and a KKT residual of 1e-10 pins the coefficients to ~1e-9 (the error is about
+H^-1 g with the Hessian's smallest eigenvalue ~ 0.1).
+"""
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+
+from logitlab import ConvergenceWarning, LogisticRegression, ParameterError
+from logitlab._fit import FitSpec, build_loss, build_objective
+from logitlab.solvers import SOLVERS
+
+SUPPORTS = {  # which penalties each solver supports (binary); multinomial has no firth
+    "newton": [None, "l2", "firth"],
+    "lbfgs": [None, "l2", "firth"],
+    "cd": [None, "l2", "l1", "elasticnet"],
+    "gd": [None, "l2", "firth"],
+}
+ALPHA = 0.01
+# gd: the mean-loss Hessian of standardised data has largest eigenvalue <= ~0.3 (binary), so a
+# step of 2 is safely below 2/L and converges linearly in a few hundred iterations
+GD = {"learning_rate": 2.0, "max_iter": 20000}
+
+
+def problem(K=2, n=200, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    B = rng.normal(scale=0.8, size=(K if K > 2 else 1, d))
+    eta = X @ B.T
+    if K == 2:
+        y = (rng.uniform(size=n) < 1 / (1 + np.exp(-eta[:, 0]))).astype(int)
+    else:
+        P = np.exp(eta) / np.exp(eta).sum(axis=1, keepdims=True)
+        y = np.array([rng.choice(K, p=p) for p in P])
+    return X, y
+
+
+def fit(X, y, solver, penalty, tol=1e-10, **kw):
+    opts = dict(GD if solver == "gd" else {})
+    if penalty in ("l2", "l1", "elasticnet"):
+        opts["alpha"] = ALPHA
+    opts.update(kw)
+    m = LogisticRegression(penalty=penalty, solver=solver, tol=tol, **opts)
+    with warnings.catch_warnings():
+        if solver == "lbfgs" and tol < 1e-9:
+            # L-BFGS's line search works on objective values: once a step would lower f by less
+            # than eps * f (~1e-16 here; the gap at a residual g is ~g^2 / (2 * 0.1)) it cannot
+            # tell progress from round-off and stops, sometimes at a residual ~1e-10 rather
+            # than 1e-10 exactly. That is still ~1e-9 from the optimum in the coefficients.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+        m.fit(X, y)
+    if solver == "lbfgs":
+        assert m.fit_result_.grad_norm <= max(tol, 1e-9)
+    return m
+
+
+def kkt(m, X, y):
+    """The shared KKT residual, recomputed from a fresh objective at the fitted coefficients."""
+    K = m.classes_.size
+    spec = FitSpec(penalty=m.penalty_, alpha=m.alpha_, l1_ratio=m.l1_ratio)
+    loss = build_loss(X, y.astype(float) if K == 2 else y, np.ones(len(y)), None, spec, K)
+    obj = build_objective(loss, spec)
+    return obj.kkt_residual(loss.pack(m.coef_, m.intercept_))
+
+
+CASES = [(s, p, K) for s, pens in SUPPORTS.items() for p in pens for K in (2, 3) if not (p == "firth" and K == 3)]
+
+
+@pytest.mark.parametrize("solver,penalty,K", CASES)
+def test_kkt_residual_below_tol_after_fit(solver, penalty, K):
+    X, y = problem(K)
+    m = fit(X, y, solver, penalty, tol=1e-8)
+    assert m.converged_
+    assert kkt(m, X, y) <= 1e-8
+    assert m.fit_result_.grad_norm <= 1e-8
+
+
+PAIRS = [(a, b, p, K) for p in [None, "l2", "firth"] for K in (2, 3) for a, b in itertools.combinations(SOLVERS, 2)
+         if p in SUPPORTS[a] and p in SUPPORTS[b] and not (p == "firth" and K == 3)]
+PAIRS += [("cd", "auto", p, K) for p in ("l1", "elasticnet") for K in (2, 3)]  # auto -> cd; sklearn covers l1 too
+
+
+@pytest.mark.parametrize("a,b,penalty,K", PAIRS)
+def test_every_pair_of_solvers_agrees(a, b, penalty, K):
+    X, y = problem(K)
+    ma, mb = fit(X, y, a, penalty), fit(X, y, b, penalty)
+    # 1e-6 relative to the coefficient scale (coefficients are O(1); an exactly-zero lasso
+    # coefficient must be zero in both)
+    scale = max(1.0, np.max(np.abs(ma.coef_)))
+    np.testing.assert_allclose(mb.coef_, ma.coef_, rtol=1e-6, atol=1e-6 * scale)
+    np.testing.assert_allclose(mb.intercept_, ma.intercept_, rtol=1e-6, atol=1e-6 * scale)
+    assert mb.objective_ == pytest.approx(ma.objective_, rel=1e-12)
+
+
+def test_l1_solution_is_sparse_and_cd_reaches_it_from_any_start():
+    X, y = problem(2, d=6)
+    X[:, 4:] = np.random.default_rng(9).normal(size=(len(y), 2))  # pure-noise columns
+    m = LogisticRegression(penalty="l1", alpha=0.05, solver="cd", tol=1e-10).fit(X, y)
+    assert np.any(m.coef_ == 0.0)  # exact zeros, not tiny numbers
+    assert kkt(m, X, y) <= 1e-10
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_trace_every_iteration(solver):
+    X, y = problem(2)
+    m = fit(X, y, solver, None, tol=1e-8, trace=True)
+    tr = m.trace_
+    n_iter = int(m.n_iter_[0])
+    assert len(tr) == n_iter + 1 and list(tr.iteration) == list(range(n_iter + 1))
+    assert tr.coef.shape == (n_iter + 1, 1, 4) and tr.intercept.shape == (n_iter + 1, 1)
+    np.testing.assert_array_equal(tr.coef[-1], m.coef_)  # the final iterate is the fit
+    np.testing.assert_array_equal(tr.intercept[-1], m.intercept_)
+    assert tr.grad_norm[-1] <= 1e-8 < tr.grad_norm[0]
+    assert tr.objective[-1] == pytest.approx(m.objective_, rel=1e-14)
+    assert tr.step[0] == 0.0 and np.all(tr.step[1:] > 0)
+    assert set(tr.to_frame().columns) >= {"iteration", "objective", "grad_norm", "step", "intercept", "coef[0]"}
+    if solver in ("newton", "cd", "gd"):  # line-search / small-step methods are monotone
+        assert np.all(np.diff(tr.objective) <= 1e-15)
+
+
+def test_trace_log_spaced_includes_final_iterate():
+    X, y = problem(2)
+    with pytest.warns(ConvergenceWarning):
+        m = LogisticRegression(solver="gd", learning_rate=0.05, max_iter=600, tol=1e-14, trace="log").fit(X, y)
+    it = m.trace_.iteration
+    assert list(it[:21]) == list(range(21))  # every one of the first 20
+    assert it[-1] == 600 == m.n_iter_[0]     # the final iterate, always
+    gaps = np.diff(it[20:-1])
+    assert np.all(gaps >= 1) and gaps[-1] > gaps[0]  # spacing grows: log-spaced
+    assert np.all(it[21:-1] >= np.ceil(it[20:-2] * 1.05))
+    assert len(it) < 150
+
+
+def test_trace_multinomial_and_ovr_layouts():
+    X, y = problem(3)
+    m = LogisticRegression(trace=True).fit(X, y)
+    assert m.trace_.coef.shape[1:] == (3, 4)
+    np.testing.assert_array_equal(m.trace_.coef[-1], m.coef_)
+    m = LogisticRegression(trace="log", multiclass="ovr").fit(X, y)
+    assert isinstance(m.trace_, list) and len(m.trace_) == 3
+
+
+@pytest.mark.parametrize("solver,penalty", [("gd", "l1"), ("gd", "elasticnet"), ("lbfgs", "l1"),
+                                            ("lbfgs", "elasticnet"), ("newton", "l1"), ("newton", "elasticnet"),
+                                            ("cd", "firth")])
+def test_impossible_pairs_refused_before_solving(solver, penalty, monkeypatch):
+    def must_not_run(*a, **k):
+        raise AssertionError("solver ran")
+
+    for mod in SOLVERS.values():
+        monkeypatch.setattr(mod, "solve", must_not_run)
+    X, y = problem(2)
+    m = LogisticRegression(penalty=penalty, solver=solver, alpha=0.1)
+    with pytest.raises(ParameterError) as err:
+        m.fit(X, y)
+    assert solver in str(err.value) and penalty in str(err.value)
+    assert not hasattr(m, "coef_")
+
+
+def test_firth_refused_for_multinomial_and_other_links():
+    X, y = problem(3)
+    with pytest.raises(ParameterError, match="firth"):
+        LogisticRegression(penalty="firth").fit(X, y)
+    X, y = problem(2)
+    with pytest.raises(ParameterError, match="firth.*logit"):
+        LogisticRegression(penalty="firth", link="probit").fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "cd", "gd"])
+def test_warm_start_reduces_iterations(solver):
+    X, y = problem(2)
+    opts = dict(GD) if solver == "gd" else {}
+    cold = LogisticRegression(penalty="l2", alpha=0.011, solver=solver, **opts).fit(X, y)
+    m = LogisticRegression(penalty="l2", alpha=0.01, solver=solver, warm_start=True, **opts).fit(X, y)
+    m.set_params(alpha=0.011).fit(X, y)
+    assert m.n_iter_[0] < cold.n_iter_[0]
+    np.testing.assert_allclose(m.coef_, cold.coef_, rtol=1e-6)
+    # refitting at the optimum needs no iteration at all
+    assert m.fit(X, y).n_iter_[0] == 0
+
+
+def test_warm_start_multinomial():
+    X, y = problem(3)
+    m = LogisticRegression(warm_start=True).fit(X, y)
+    assert m.fit(X, y).n_iter_[0] == 0
+
+
+@pytest.mark.parametrize("solver", list(SOLVERS))
+def test_convergence_warning_is_helpful(solver):
+    X, y = problem(2)
+    m = LogisticRegression(solver=solver, max_iter=1, tol=1e-12, learning_rate=0.01)
+    with pytest.warns(ConvergenceWarning) as rec:
+        m.fit(X, y)
+    msg = str(rec[0].message)
+    assert f"solver {solver!r} did not converge" in msg
+    assert "after 1 iterations" in msg and "tol=1e-12" in msg and "To fix" in msg and "max_iter" in msg
+    assert m.converged_ is False
+
+
+def test_no_warning_when_converged():
+    X, y = problem(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for solver in SOLVERS:
+            fit(X, y, solver, "l2", tol=1e-8)
