@@ -98,6 +98,8 @@ def test_report_figures_offline(browser, reports, name, expected):
         box = page.locator(f'figure[data-figure="{fig}"] svg').bounding_box()
         assert box["width"] > 200 and box["height"] > 100, fig
     assert page.locator("table").count() >= 2
+    if name == "cv":
+        assert page.locator('[data-warning="penalised"]').is_visible()
     assert not blocked and not errors, (blocked, errors)
     # readable on a laptop: nothing wider than the viewport
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
