@@ -161,7 +161,7 @@ def encode_target(y, n_rows: int | None = None) -> Target:
         raise DataTypeError("y mixes label types that cannot be ordered (e.g. numbers and strings): "
                             "use one type for all labels") from None
     if classes.size < 2:
-        raise DataError(f"y has only one class ({classes[0]!r}): a classifier needs at least two classes to train")
+        raise DataError(f"y has only one class ({classes.tolist()[0]!r}): a classifier needs at least two classes to train")
     kind = "binary" if classes.size == 2 else "multiclass"
     return Target(kind, codes.astype(np.intp).ravel(), classes)
 

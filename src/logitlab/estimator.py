@@ -155,7 +155,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             weights = base_w * class_weight_vector(self.class_weight, target.codes, target.classes, base_w)
             present = np.unique(target.codes[weights > 0])
             if present.size < 2:
-                raise DataError(f"only one class ({target.classes[present[0]]!r}) has rows with positive weight: "
+                raise DataError(f"only one class ({target.classes.tolist()[present[0]]!r}) has rows with positive weight: "
                                 "a classifier needs at least two classes with positive weight to train")
         K = target.classes.size
         offset = check_offset(offset, n, K if kind == "multinomial" else 1)
@@ -177,7 +177,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             results, seps = [], []
             for k in range(K):
                 yk = target.codes[:, k] if kind == "multilabel" else (target.codes == k).astype(float)
-                label = f"label {k}" if kind == "multilabel" else f"class {target.classes[k]!r} vs rest"
+                label = f"label {k}" if kind == "multilabel" else f"class {target.classes.tolist()[k]!r} vs rest"
                 results.append(self._fit_single(X, yk, weights, offset, spec, 2, names,
                                                 warm[k] if warm else None, label))
                 seps.append(self._separation_last)
