@@ -46,6 +46,7 @@ _EXPORTS = {
     "calibrate": "logitlab.calibration",
     "Scorecard": "logitlab.scorecard",
     "load": "logitlab.export",
+    "TabularEncoder": "logitlab.preprocessing",
     "load_bundle": "logitlab.export",
 }
 

@@ -112,6 +112,11 @@ class BinaryLoss:
     def value_grad(self, theta):
         return self.value(theta), self.grad(theta)
 
+    def subset(self, rows):
+        """The same loss on a subset of rows (weights kept, so the mean keeps its scale)."""
+        return BinaryLoss(self.X[rows], self.y[rows], self.weights[rows], self.link, self.fit_intercept,
+                          None if self.offset is None else self.offset[rows])
+
     def hessian_weights(self, theta, expected=False):
         eta = self.eta(theta)
         d2 = self.link.fisher_weight(eta) if expected else self.link.d2(self.y, eta)
@@ -167,6 +172,10 @@ class MultinomialLoss:
         self.Y = np.zeros((self.n, self.K))
         self.Y[np.arange(self.n), self.codes] = 1.0
         self._cache = _Cache()
+
+    def subset(self, rows):
+        return MultinomialLoss(self.X[rows], self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
+                               None if self.offset is None else self.offset[rows], self.reference)
 
     def full(self, theta):
         """theta -> (K, p) matrix including the fixed reference row."""

@@ -325,6 +325,19 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[(proba[:, 1] > 0.5).astype(int)]
         return self.classes_[np.argmax(proba, axis=1)]
 
+    # -- export -----------------------------------------------------------------------------
+    def save(self, path, **extras):
+        """Write a versioned JSON model file (see ``logitlab.export.save``); no pickle."""
+        from .export import save
+
+        return save(self, path, **extras)
+
+    def to_sql(self, table, columns=None, **kwargs):
+        """A SQL SELECT computing the predicted probability (see ``logitlab.export.to_sql``)."""
+        from .export import to_sql
+
+        return to_sql(self, table, columns, **kwargs)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
