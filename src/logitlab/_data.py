@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._errors import DataError, DataTypeError
+from ._errors import DataError, DataTypeError, ParameterError
 
 
 def _shape_text(shape) -> str:
@@ -222,7 +222,7 @@ def class_weight_vector(class_weight, codes: np.ndarray, classes: np.ndarray, sa
         return np.ones_like(sample_weight)
     if isinstance(class_weight, str):
         if class_weight != "balanced":
-            raise DataError(f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}")
+            raise ParameterError(f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}")
         # n / (K * count_k), counted with sample weights as scikit-learn does
         counts = np.bincount(codes, weights=sample_weight, minlength=K)
         per_class = np.where(counts > 0, sample_weight.sum() / (K * np.maximum(counts, 1e-300)), 0.0)
@@ -232,7 +232,7 @@ def class_weight_vector(class_weight, codes: np.ndarray, classes: np.ndarray, sa
             raise DataError(f"class_weight names labels {unknown} that are not in y (classes are {classes.tolist()})")
         per_class = np.array([float(class_weight.get(c, 1.0)) for c in classes.tolist()])
         if not np.isfinite(per_class).all() or (per_class < 0).any():
-            raise DataError("class_weight values must be finite and >= 0")
+            raise ParameterError("class_weight values must be finite and >= 0")
     else:
-        raise DataError(f"class_weight must be a dict, 'balanced' or None, got {type(class_weight).__name__}")
+        raise ParameterError(f"class_weight must be a dict, 'balanced' or None, got {type(class_weight).__name__}")
     return per_class[codes]
