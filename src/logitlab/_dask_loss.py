@@ -157,6 +157,12 @@ class _DaskPasses:
         self._memo_theta = np.asarray(theta, dtype=float).copy()
         self._memo = dict(memo)
 
+    @property
+    def subset(self):
+        """Absent on purpose (``hasattr`` is False): Newton's sub-sampled Hessian would gather
+        rows to the driver; here the exact Hessian comes in the same pass as the gradient."""
+        raise AttributeError("subset")
+
     # -- the loss interface ------------------------------------------------------------------
     def value(self, theta):
         return self._get(theta, "value")
