@@ -268,10 +268,10 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X_in = X
         X, _ = as_matrix(X)
-        validate_data(self, X_in, reset=False, skip_check_array=True)
-        if X.shape[1] != self.n_features_in_:
+        if X.shape[1] != self.n_features_in_:  # before validate_data, whose error is a plain ValueError
             raise DataError(f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                             f"{self.n_features_in_} features as input")
+        validate_data(self, X_in, reset=False, skip_check_array=True)
         K = self.coef_.shape[0]
         return X, check_offset(offset, X.shape[0], K if self.model_kind_ == "multinomial" else 1)
 
