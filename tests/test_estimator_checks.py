@@ -8,7 +8,7 @@ from logitlab import LogisticRegression
 # Expected failures, each with its written reason.
 _UNIDENTIFIED = ("the check fits more columns than distinct rows without a penalty: the design is rank "
                  "deficient, and logitlab refuses unidentified coefficients by design (DataError naming the "
-                 "aliased columns); weights == repeated rows is tested in tests/test_weights.py")
+                 "aliased columns); weights == repeated rows is tested in tests/test_weights_invariance.py")
 
 
 def _expected_failed(est):
