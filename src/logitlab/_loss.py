@@ -152,7 +152,14 @@ class BinaryLoss:
 
 
 class MultinomialLoss:
-    """Mean multinomial (softmax) negative log-likelihood."""
+    """Mean multinomial (softmax) negative log-likelihood.
+
+    In the symmetric form the softmax is unchanged by adding one constant to every intercept,
+    a flat direction that makes the Hessian singular and slows Newton and coordinate descent.
+    The loss therefore adds ``(sum_k b_k)^2 / 2``: zero at centred intercepts, it fixes the
+    flat direction at sum(b) = 0 and changes neither the predictions nor the other
+    coefficients of the optimum (``pack`` centres intercepts, so values match the plain loss).
+    """
 
     def __init__(self, X, y, weights, n_classes, fit_intercept=True, offset=None, reference=False):
         self.X = X.tocsc() if sp.issparse(X) else X
@@ -171,7 +178,11 @@ class MultinomialLoss:
         self.n_params = (self.K - self.k0) * self.p
         self.Y = np.zeros((self.n, self.K))
         self.Y[np.arange(self.n), self.codes] = 1.0
+        self._anchor = fit_intercept and not reference
         self._cache = _Cache()
+
+    def _intercept_sum(self, theta):
+        return float(theta.reshape(self.K, self.p)[:, 0].sum())
 
     def subset(self, rows):
         return MultinomialLoss(self.X[rows], self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
@@ -193,6 +204,9 @@ class MultinomialLoss:
         B = np.column_stack([np.asarray(intercept, float).reshape(self.K), coef]) if self.fit_intercept else coef
         if self.reference:  # re-identify against class 0
             B = B[1:] - B[:1]
+        elif self.fit_intercept:  # centred intercepts: the same probabilities
+            B = B.copy()
+            B[:, 0] -= B[:, 0].mean()
         return B.ravel().copy()
 
     def penalised_mask(self):
@@ -224,13 +238,17 @@ class MultinomialLoss:
     def value(self, theta):
         eta = self.eta(theta)
         nll = logsumexp(eta, axis=1) - eta[np.arange(self.n), self.codes]
-        return float(self.s @ nll)
+        anchor = 0.5 * self._intercept_sum(theta) ** 2 if self._anchor else 0.0
+        return float(self.s @ nll) + anchor
 
     def proba(self, theta):
         return softmax(self.eta(theta), axis=1)
 
     def grad(self, theta):
-        return self._xt(self.s[:, None] * (self.proba(theta) - self.Y))
+        g = self._xt(self.s[:, None] * (self.proba(theta) - self.Y))
+        if self._anchor:
+            g[::self.p] += self._intercept_sum(theta)
+        return g
 
     def value_grad(self, theta):
         return self.value(theta), self.grad(theta)
@@ -267,7 +285,11 @@ class MultinomialLoss:
         # map requested parameter indices to rows of the (class, column) block matrix
         pos = {c: i for i, c in enumerate(cols)}
         sel = np.array([(j // self.p) * m + pos[j % self.p] for j in idx])
-        return H[np.ix_(sel, sel)]
+        H = H[np.ix_(sel, sel)]
+        if self._anchor:
+            is_b = (idx % self.p) == 0
+            H[np.ix_(is_b, is_b)] += 1.0
+        return H
 
     def hessp(self, theta, v):
         P = self.proba(theta)
@@ -279,4 +301,7 @@ class MultinomialLoss:
         if self.fit_intercept:
             U = U + V[:, 0]
         R = self.s[:, None] * P * (U - (P * U).sum(axis=1, keepdims=True))
-        return self._xt(R)
+        out = self._xt(R)
+        if self._anchor:
+            out[::self.p] += float(V[:, 0].sum())
+        return out
