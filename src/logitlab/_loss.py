@@ -182,7 +182,8 @@ class MultinomialLoss:
         self._cache = _Cache()
 
     def _intercept_sum(self, theta):
-        return float(theta.reshape(self.K, self.p)[:, 0].sum())
+        # a numpy float: a diverging step gives inf (gd then says so), not Python's OverflowError
+        return theta.reshape(self.K, self.p)[:, 0].sum()
 
     def subset(self, rows):
         return MultinomialLoss(self.X[rows], self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
