@@ -34,7 +34,8 @@ def test_sample_weights_equal_duplicated_rows(solver, penalty, K):
     Xd, yd = np.repeat(X, w, axis=0), np.repeat(y, w)
     # lbfgs cannot always resolve residuals below ~1e-9 from objective values (see test_solvers.py)
     tol = 1e-9 if solver == "lbfgs" else 1e-10
-    kw = dict(penalty=penalty, solver=solver, tol=tol, **(GD if solver == "gd" else {}))
+    gd = dict(GD, learning_rate=0.5 if K > 2 else 2.0)  # multinomial: intercept-sum anchor has curvature K
+    kw = dict(penalty=penalty, solver=solver, tol=tol, **(gd if solver == "gd" else {}))
     if penalty in ("l1", "elasticnet"):
         kw["alpha"] = 0.01
     weighted = LogisticRegression(**kw).fit(X, y, sample_weight=w)
