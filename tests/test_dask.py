@@ -172,6 +172,10 @@ def test_lazy_predictions_equal_in_memory(client, kind):
 
 
 # -- out of core ----------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="NOT YET SHOWN: on the shared 2-core machine (load ~14) this fit completed "
+                   "but took 8.5 min and both 400 MB workers were restarted; worker memory during streaming "
+                   "still to be diagnosed (issue 8 item 4)")
 def test_fit_on_data_three_times_a_workers_memory_limit():
     """1.3 GB of float64 data, made lazily per chunk, fitted by 2 workers limited to 400 MB each
     (a worker process with numpy/scipy loaded uses about 250 MB itself, so 400 MB leaves
