@@ -16,7 +16,7 @@ MODES = {"full": dict(repeats=3, slow_cutoff=20.0), "quick": dict(repeats=3, slo
 
 
 def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools=None,
-        argv=(), log=print, slow_cutoff="default", warm_up=True) -> dict:
+        argv=(), log=print, slow_cutoff="default", warm_up=True, on_workload=None) -> dict:
     """Run the selected workloads; returns the result dict that --json writes."""
     mode = MODES[size]
     repeats = mode["repeats"] if repeats is None else repeats
@@ -28,6 +28,9 @@ def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools
         result["workloads"].append(
             run_workload(name, size, repeats, tools=tools, measure_memory=measure_memory,
                          slow_cutoff=cutoff, log=log, warm_up=warm_up))
+        result["meta"]["total_seconds"] = time.perf_counter() - t0
+        if on_workload is not None:  # partial results survive an interrupted long run
+            on_workload(result)
     result["meta"]["total_seconds"] = time.perf_counter() - t0
     return result
 
@@ -53,11 +56,15 @@ def main(argv=None) -> int:
         ap.error("--repeats must be at least 1")
     size = "tiny" if args.tiny else "quick" if args.quick else "full"
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
-    result = run(size, only, args.repeats, not args.no_memory, argv=argv, log=log)
-    text = markdown(result)
-    print(text)
+
+    def save(result):
+        if args.json:
+            with open(args.json, "w") as fh:
+                fh.write(to_json(result))
+
+    result = run(size, only, args.repeats, not args.no_memory, argv=argv, log=log,
+                 on_workload=save)
+    print(markdown(result))
     if args.json:
-        with open(args.json, "w") as fh:
-            fh.write(to_json(result))
         log(f"wrote {args.json}")
     return 0

@@ -126,7 +126,7 @@ def _logitlab_firth_inference(model) -> dict:
 # --------------------------------------------------------------------------------- scikit-learn
 
 _SK_MAX_ITER = {"lbfgs": 1000, "newton-cg": 200, "newton-cholesky": 100, "liblinear": 1000,
-                "sag": 100, "saga": 100}
+                "sag": 50, "saga": 50}  # sag/saga: epochs; more would dominate the run time
 # liblinear penalises the intercept (a constant feature of value intercept_scaling); a large
 # scaling makes that penalty small (its objective gap shows what is left).
 _LIBLINEAR_INTERCEPT_SCALING = 100.0

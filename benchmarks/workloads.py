@@ -35,11 +35,11 @@ SEEDS = {
 
 # (workload, size) -> parameters.  Full sizes are exactly the issues'.
 SIZES: dict[str, dict[str, dict[str, Any]]] = {
-    "W1": {"full": dict(n=1_000_000, d=100), "quick": dict(n=100_000, d=100),
+    "W1": {"full": dict(n=1_000_000, d=100), "quick": dict(n=50_000, d=100),
            "tiny": dict(n=400, d=5)},
     "W2": {"full": dict(n=100_000, d=50), "quick": dict(n=20_000, d=50),
            "tiny": dict(n=400, d=5)},
-    "W3": {"full": dict(n=100_000, d=50, K=10), "quick": dict(n=20_000, d=50, K=10),
+    "W3": {"full": dict(n=100_000, d=50, K=10), "quick": dict(n=10_000, d=50, K=10),
            "tiny": dict(n=400, d=4, K=3)},
     "W4": {"full": dict(n=300_000, d=2**18, nnz=30), "quick": dict(n=30_000, d=2**16, nnz=30),
            "tiny": dict(n=400, d=256, nnz=8)},
@@ -47,11 +47,11 @@ SIZES: dict[str, dict[str, dict[str, Any]]] = {
            "quick": dict(n=30_000, d=2**16, nnz=30, target_nnz=100),
            "tiny": dict(n=400, d=256, nnz=8, target_nnz=10)},
     "W6": {"full": dict(n_fits=200), "quick": dict(n_fits=50), "tiny": dict(n_fits=3)},
-    "W7": {"full": dict(n=1_000_000, d=100), "quick": dict(n=100_000, d=50),
+    "W7": {"full": dict(n=1_000_000, d=100), "quick": dict(n=50_000, d=50),
            "tiny": dict(n=400, d=4)},
     "W8": {"full": dict(n=10_000, d=20), "quick": dict(n=2_000, d=20), "tiny": dict(n=300, d=3)},
     "W9": {"full": dict(n=1_000_000, d=100, chunk_rows=125_000),
-           "quick": dict(n=100_000, d=100, chunk_rows=25_000),
+           "quick": dict(n=50_000, d=100, chunk_rows=12_500),
            "tiny": dict(n=400, d=5, chunk_rows=150)},
 }
 
@@ -184,7 +184,7 @@ def _make_w4(p, rng):
 # smallest alpha with all-zero coefficients.  The ratio was calibrated on this data (seed above)
 # so that the L1 solution has about ``target_nnz`` non-zero coefficients (300 at full size);
 # every tool's non-zero count is reported in the results so drift is visible.
-W5_ALPHA_RATIO = {"full": 0.10, "quick": 0.10, "tiny": 0.30}
+W5_ALPHA_RATIO = {"full": 0.10, "quick": 0.55, "tiny": 0.30}
 
 
 def _make_w5(p, rng):
