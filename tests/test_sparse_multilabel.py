@@ -39,7 +39,7 @@ def test_sparse_equals_dense(solver, penalty, K):
         np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-7, atol=1e-7)
         np.testing.assert_allclose(sparse.predict_proba(fmt(X)), dense.predict_proba(X), rtol=1e-6)
     if solver == "auto":
-        assert sparse.fit_result_.solver == "lbfgs"  # the documented auto rule for sparse input
+        assert sparse.fit_result_.solver == "newton"  # the documented auto rule: <= 500 parameters
 
 
 def multilabel():

@@ -16,7 +16,7 @@ from ._errors import DataError, DataTypeError, ParameterError
 
 
 def _shape_text(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + ")"
+    return str(tuple(int(s) for s in shape))
 
 
 def _column_label(names, j) -> str:

@@ -156,7 +156,8 @@ class MultinomialLoss:
 
     In the symmetric form the softmax is unchanged by adding one constant to every intercept,
     a flat direction that makes the Hessian singular and slows Newton and coordinate descent.
-    The loss therefore adds ``(sum_k b_k)^2 / 2``: zero at centred intercepts, it fixes the
+    The loss therefore adds ``(sum_k b_k)^2 / (2K)`` (curvature 1 along that direction): zero at
+    centred intercepts, it fixes the
     flat direction at sum(b) = 0 and changes neither the predictions nor the other
     coefficients of the optimum (``pack`` centres intercepts, so values match the plain loss).
     """
@@ -239,7 +240,7 @@ class MultinomialLoss:
     def value(self, theta):
         eta = self.eta(theta)
         nll = logsumexp(eta, axis=1) - eta[np.arange(self.n), self.codes]
-        anchor = 0.5 * self._intercept_sum(theta) ** 2 if self._anchor else 0.0
+        anchor = 0.5 * self._intercept_sum(theta) ** 2 / self.K if self._anchor else 0.0
         return float(self.s @ nll) + anchor
 
     def proba(self, theta):
@@ -248,7 +249,7 @@ class MultinomialLoss:
     def grad(self, theta):
         g = self._xt(self.s[:, None] * (self.proba(theta) - self.Y))
         if self._anchor:
-            g[::self.p] += self._intercept_sum(theta)
+            g[::self.p] += self._intercept_sum(theta) / self.K
         return g
 
     def value_grad(self, theta):
@@ -289,7 +290,7 @@ class MultinomialLoss:
         H = H[np.ix_(sel, sel)]
         if self._anchor:
             is_b = (idx % self.p) == 0
-            H[np.ix_(is_b, is_b)] += 1.0
+            H[np.ix_(is_b, is_b)] += 1.0 / self.K
         return H
 
     def hessp(self, theta, v):
@@ -304,5 +305,5 @@ class MultinomialLoss:
         R = self.s[:, None] * P * (U - (P * U).sum(axis=1, keepdims=True))
         out = self._xt(R)
         if self._anchor:
-            out[::self.p] += float(V[:, 0].sum())
+            out[::self.p] += float(V[:, 0].sum()) / self.K
         return out

@@ -49,7 +49,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     link : "logit", "probit" or "cloglog" (binary, ovr and multilabel models).
     multiclass : "auto", "multinomial" or "ovr".
     solver : "auto", "newton", "lbfgs", "cd" or "gd". auto: l1/elasticnet -> cd, firth ->
-        newton, else newton for dense data with <= 500 parameters, lbfgs otherwise.
+        newton, else newton for at most 500 parameters, lbfgs otherwise.
     learning_rate : float, step of solver="gd".
     tol : float, stopping rule for every solver: max-norm of the optimality (KKT) residual.
     max_iter : int or None (solver default: newton/cd 100, lbfgs/gd 1000).
@@ -161,6 +161,9 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         offset = check_offset(offset, n, K if kind == "multinomial" else 1)
         if kind in ("ovr", "multilabel") and offset is not None and offset.ndim == 2:
             raise DataError("a 2-D offset is only for multinomial models")
+        if kind == "multinomial" and offset is not None and offset.ndim == 1:
+            raise DataError(f"a multinomial model needs a 2-D offset of shape ({n}, {K}), one column per class: "
+                            "a 1-D offset shifts every class equally and would have no effect")
         names = names or [f"x{j}" for j in range(d)]
         alpha = self._resolve_alpha(weights.sum())
         spec = self._spec(alpha)

@@ -21,15 +21,13 @@ _NEWTON_MAX_PARAMS = 500
 
 
 def choose_solver(penalty: str, n_params: int, sparse: bool) -> str:
-    """The 'auto' rule: l1 / elasticnet -> 'cd'; firth -> 'newton'; otherwise 'newton' for
-    dense data with at most 500 parameters, else 'lbfgs'."""
+    """The 'auto' rule: l1 / elasticnet -> 'cd'; firth -> 'newton'; otherwise 'newton' for at
+    most 500 parameters (dense or sparse: the Hessian is small), else 'lbfgs'."""
     if penalty in ("l1", "elasticnet"):
         return "cd"
-    if penalty == "firth":
+    if penalty == "firth" or n_params <= _NEWTON_MAX_PARAMS:
         return "newton"
-    if sparse or n_params > _NEWTON_MAX_PARAMS:
-        return "lbfgs"
-    return "newton"
+    return "lbfgs"
 
 
 def get_solver(name: str):
