@@ -10,6 +10,7 @@ that cannot handle it is refused before solving.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import linalg
 
 from ._errors import ParameterError
@@ -60,6 +61,7 @@ class Firth:
         self.loss = loss
         self.l1 = np.zeros(loss.n_params)
         self._cache_theta = None
+        self._xt = None
 
     def _pieces(self, theta):
         if self._cache_theta is not None and np.array_equal(self._cache_theta, theta):
@@ -78,14 +80,23 @@ class Firth:
         self._cache_theta = theta.copy()
         return self._cached
 
+    def _design(self):
+        """[1, X] as a dense array, built once (Firth is for moderate n and p)."""
+        if self._xt is None:
+            loss = self.loss
+            X = loss.X.toarray() if sp.issparse(loss.X) else np.asarray(loss.X)
+            self._xt = np.column_stack([np.ones(loss.n), X]) if loss.fit_intercept else X
+        return self._xt
+
     def hat(self, theta):
-        """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p)."""
+        """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p).
+
+        h_i = W_i x_i' I^-1 x_i, computed as row sums of (X~ I^-1) * X~: two BLAS-friendly
+        n x p products instead of a solve with n right-hand sides."""
         logdet, chol, W = self._pieces(theta)
-        loss = self.loss
-        X = loss.X
-        Xt = np.column_stack([np.ones(loss.n), X]) if loss.fit_intercept else np.asarray(X)
-        Z = linalg.cho_solve(chol, Xt.T)  # p x n
-        return W * np.einsum("ij,ji->i", Xt, Z)
+        Xt = self._design()
+        inv = linalg.cho_solve(chol, np.eye(Xt.shape[1]))
+        return W * np.einsum("ij,ij->i", Xt @ inv, Xt)
 
     def value(self, theta):
         logdet = self._pieces(theta)[0]
