@@ -44,8 +44,12 @@ def _weighted_gram(X, D, cols=None):
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
     Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
+    if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
+        return Xs.T @ Xs
     G = blas.dsyrk(1.0, Xs.T, trans=0, lower=0)           # upper triangle of Xs^T Xs
-    return np.triu(G) + np.triu(G, 1).T
+    lower = np.tril_indices(G.shape[0], -1)
+    G[lower] = G.T[lower]
+    return G
 
 
 class BinaryLoss:
