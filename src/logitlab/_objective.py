@@ -18,6 +18,9 @@ from ._loss import BinaryLoss, MultinomialLoss
 from ._penalties import make_penalty
 
 
+_SKETCH_MIN_ROWS = 40_000  # below this an exact Hessian is cheap enough
+
+
 class Objective:
     def __init__(self, loss, penalty):
         self.loss = loss
@@ -62,15 +65,16 @@ class Objective:
         return self.loss.n
 
     def sketch_rows(self):
-        """Rows for a sub-sampled Hessian, or None when the exact one is cheap enough.
+        """Rows for a sub-sampled Hessian, or None when the exact one is the better buy.
 
-        Newton's Hessian costs n p^2 against n p for a gradient; beyond 8 m rows a Hessian
-        from m = max(50 p, 25000) random rows is accurate to about sqrt(p / m) (a few
-        percent), which keeps Newton's convergence fast (linear with a small rate, Roosta-
+        Newton's Hessian costs n p^2 against n p for a gradient. From m = max(50 p,
+        min(25000, n / 4)) random rows the Hessian is accurate to about sqrt(p / m) (a few
+        percent), which keeps Newton's convergence fast (linear with a small rate; Roosta-
         Khorasani and Mahoney 2019) at a fraction of the cost. Firth needs exact information.
         """
-        m = max(50 * self.n_params, 25_000)
-        if self.n_rows <= 8 * m or not self.exact_hessian or not hasattr(self.loss, "subset"):
+        m = max(50 * self.n_params, min(25_000, self.n_rows // 4))
+        small = self.n_rows < max(4 * m, _SKETCH_MIN_ROWS)
+        if small or not self.exact_hessian or not hasattr(self.loss, "subset"):
             return None
         return m
 

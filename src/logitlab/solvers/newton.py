@@ -23,7 +23,10 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         # large n: start from the solution on a random subset, then take Newton steps with the
         # exact gradient and a Hessian from the subset (the stopping rule is unchanged)
         hess_source = objective.subsample(m)
-        theta = solve(hess_source, theta, tol=tol, max_iter=max_iter, record=lambda *a: None).theta
+        coarse = solve(hess_source, theta, tol=tol, max_iter=max_iter, record=lambda *a: None)
+        if coarse.converged:
+            theta = coarse.theta
+    slow_steps = 0
     f, g = objective.value_grad(theta)
     res = objective.kkt_residual(theta, g)
     record(0, theta, f, res, 0.0)
@@ -48,7 +51,11 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         step = t * float(np.max(np.abs(direction)))
         theta = candidate
         f, g = f_new, g_new
-        res = objective.kkt_residual(theta, g)
+        res, res_before = objective.kkt_residual(theta, g), res
         record(it, theta, f, res, step)
+        if hess_source is not objective and res > 0.25 * res_before:
+            slow_steps += 1
+            if slow_steps >= 2:  # the sub-sampled Hessian is not good enough here: go exact
+                hess_source = objective
     ok = converged(res, tol)
     return SolverResult(theta, max_iter, ok, f, res, "converged" if ok else "maximum number of iterations reached")
