@@ -31,13 +31,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._errors import DataError, ParameterError
+from ._io import atomic_write
 
 __all__ = ["save", "load", "load_bundle", "to_sql", "ModelBundle", "SCHEMA_VERSION"]
 
@@ -162,24 +162,7 @@ def save(model, path, **extras) -> None:
         text = json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise DataError(f"save: the model or its extras are not JSON-safe: {exc}") from exc
-    _atomic_write(os.fspath(path), text + "\n")
-
-
-def _atomic_write(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".logitlab-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(os.fspath(path), text + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

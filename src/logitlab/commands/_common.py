@@ -7,13 +7,13 @@ import csv
 import json
 import os
 import sys
-import tempfile
 import warnings
 
 import numpy as np
 import pandas as pd
 
 from .._errors import DataError, ParameterError
+from .._io import atomic_write  # noqa: F401  (used by the commands as C.atomic_write)
 
 
 # -- terminal ---------------------------------------------------------------------------------
@@ -171,26 +171,6 @@ def write_outputs(folder: str, files: dict[str, str]) -> list[str]:
         atomic_write(target, text)
         written.append(target)
     return written
-
-
-def atomic_write(target: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=".logitlab-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def dumps(obj) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._linesearch import STALLED, backtrack
 from ._result import SolverResult, converged
 
 NAME = "cd"
@@ -71,20 +72,13 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         direction[ws] = d_ws
         # predicted decrease of the composite model (Tseng & Yun's Armijo rule for prox-Newton)
         delta = float(g @ direction) + float(l1 @ (np.abs(theta + direction) - np.abs(theta)))
-        t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
-        while True:
-            candidate = theta + t * direction
-            f_new = objective.value(candidate)
-            if f_new <= f + 1e-4 * t * min(delta, 0.0) + slack:
-                break
-            t *= 0.5
-            if t < 1e-10:
-                return SolverResult(theta, it - 1, False, f, res,
-                                    "line search could not decrease the objective (numerical precision "
-                                    "reached before the stopping rule; the tolerance may be too small)")
+        accepted = backtrack(objective, theta, direction, f, delta)
+        if accepted is None:
+            return SolverResult(theta, it - 1, False, f, res, STALLED)
+        t, candidate, f_new, g_new = accepted
         step = t * float(np.max(np.abs(direction)))
         theta = candidate
-        f, g = f_new, objective.grad(theta)
+        f, g = f_new, g_new
         res = objective.kkt_residual(theta, g)
         record(it, theta, f, res, step)
         ws_extra = min(2 * ws_extra, theta.size)  # grow the working set while violators remain

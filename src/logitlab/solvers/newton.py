@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._linalg import solve_psd
+from ._linesearch import STALLED, backtrack
 from ._result import SolverResult, converged
 
 NAME = "newton"
@@ -37,17 +38,10 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         slope = float(g @ direction)
         if slope >= 0:  # Hessian numerically useless: fall back to steepest descent
             direction, slope = -g, -float(g @ g)
-        t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
-        while True:
-            candidate = theta + t * direction
-            f_new, g_new = objective.value_grad(candidate)  # one pass: the gradient is needed anyway
-            if f_new <= f + 1e-4 * t * slope + slack:
-                break
-            t *= 0.5
-            if t < 1e-10:
-                return SolverResult(theta, it - 1, False, f, res,
-                                    "line search could not decrease the objective (numerical precision "
-                                    "reached before the stopping rule; the tolerance may be too small)")
+        accepted = backtrack(objective, theta, direction, f, slope)
+        if accepted is None:
+            return SolverResult(theta, it - 1, False, f, res, STALLED)
+        t, candidate, f_new, g_new = accepted
         step = t * float(np.max(np.abs(direction)))
         theta = candidate
         f, g = f_new, g_new
