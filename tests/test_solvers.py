@@ -212,3 +212,38 @@ def test_no_warning_when_converged():
         warnings.simplefilter("error")
         for solver in SOLVERS:
             fit(X, y, solver, "l2", tol=1e-8)
+
+
+# -- the large-problem paths of the Newton solver ------------------------------------------------
+def test_truncated_newton_for_many_parameters_agrees_with_lbfgs_and_sklearn():
+    """Beyond DIRECT_MAX_PARAMS the Newton system is solved by CG on Hessian-vector products."""
+    from sklearn.linear_model import LogisticRegression as SkLR
+
+    from logitlab.solvers import newton
+
+    rng = np.random.default_rng(5)
+    n, d, K = 3000, 40, 10
+    X = rng.standard_normal((n, d))
+    y = np.argmax(X @ rng.standard_normal((K, d)).T * 0.3 + rng.gumbel(size=(n, K)), axis=1)
+    assert K * (d + 1) > newton.DIRECT_MAX_PARAMS
+    fits = {s: LogisticRegression(penalty="l2", C=1.0, solver=s, tol=1e-10).fit(X, y) for s in ("newton", "lbfgs")}
+    assert fits["newton"].converged_ and fits["newton"].fit_result_.grad_norm <= 1e-10
+    np.testing.assert_allclose(fits["newton"].coef_, fits["lbfgs"].coef_, rtol=1e-6, atol=1e-8)
+    sk = SkLR(C=1.0, solver="newton-cg", tol=1e-12, max_iter=10_000).fit(X, y)
+    np.testing.assert_allclose(fits["newton"].predict_proba(X), sk.predict_proba(X), atol=1e-7)
+    assert LogisticRegression(penalty="l2").fit(X, y).fit_result_.solver == "newton"  # the auto rule
+
+
+def test_sketched_newton_for_many_rows_reaches_the_exact_optimum():
+    """From 40k rows Newton starts on a random subset and uses a sub-sampled Hessian; the
+    stopping rule (exact gradient) is unchanged, so it lands on the same optimum."""
+    rng = np.random.default_rng(6)
+    n, d = 60_000, 6
+    X = rng.standard_normal((n, d)) * np.linspace(1, 30, d)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ (rng.standard_normal(d) / np.linspace(1, 30, d)))))).astype(int)
+    m = LogisticRegression(solver="newton", tol=1e-10).fit(X, y)
+    loss, objective, theta = m._fitted_objective()
+    assert objective.sketch_rows() is not None  # the sub-sampled path was taken
+    assert m.converged_ and objective.kkt_residual(theta) <= 1e-10
+    ref = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-6)

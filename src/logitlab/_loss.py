@@ -185,6 +185,7 @@ class MultinomialLoss:
         self.Y[np.arange(self.n), self.codes] = 1.0
         self._anchor = fit_intercept and not reference
         self._cache = _Cache()
+        self._proba = self._proba_of = None
 
     def _intercept_sum(self, theta):
         # a numpy float: a diverging step gives inf (gd then says so), not Python's OverflowError
@@ -248,7 +249,10 @@ class MultinomialLoss:
         return float(self.s @ nll) + anchor
 
     def proba(self, theta):
-        return softmax(self.eta(theta), axis=1)
+        eta = self.eta(theta)
+        if self._proba_of is not eta:  # Hessian-vector products reuse it at a fixed theta
+            self._proba, self._proba_of = softmax(eta, axis=1), eta
+        return self._proba
 
     def grad(self, theta):
         g = self._xt(self.s[:, None] * (self.proba(theta) - self.Y))

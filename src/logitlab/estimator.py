@@ -49,7 +49,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     link : "logit", "probit" or "cloglog" (binary, ovr and multilabel models).
     multiclass : "auto", "multinomial" or "ovr".
     solver : "auto", "newton", "lbfgs", "cd" or "gd". auto: l1/elasticnet -> cd, firth ->
-        newton, else newton for at most 500 parameters, lbfgs otherwise.
+        newton, else newton for at most 500 parameters or a dense multinomial model, lbfgs otherwise.
     learning_rate : float, step of solver="gd".
     tol : float, stopping rule for every solver: max-norm of the optimality (KKT) residual.
     max_iter : int or None (solver default: newton/cd 100, lbfgs/gd 1000).

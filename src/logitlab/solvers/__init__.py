@@ -20,12 +20,13 @@ __all__ = ["SOLVERS", "FitResult", "Trace", "Recorder", "NullRecorder", "SolverR
 _NEWTON_MAX_PARAMS = 500
 
 
-def choose_solver(penalty: str, n_params: int, sparse: bool) -> str:
+def choose_solver(penalty: str, n_params: int, sparse: bool, multinomial: bool = False) -> str:
     """The 'auto' rule: l1 / elasticnet -> 'cd'; firth -> 'newton'; otherwise 'newton' for at
-    most 500 parameters (dense or sparse: the Hessian is small), else 'lbfgs'."""
+    most 500 parameters (dense or sparse: the Hessian is small) and for dense multinomial
+    models (truncated Newton on Hessian-vector products beyond 300 parameters), else 'lbfgs'."""
     if penalty in ("l1", "elasticnet"):
         return "cd"
-    if penalty == "firth" or n_params <= _NEWTON_MAX_PARAMS:
+    if penalty == "firth" or n_params <= _NEWTON_MAX_PARAMS or (multinomial and not sparse):
         return "newton"
     return "lbfgs"
 

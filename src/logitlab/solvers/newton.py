@@ -1,6 +1,9 @@
 """Newton's method (IRLS / Newton-Cholesky) with Armijo step halving.
 
-Requires the objective's Hessian. With an inexact Hessian (Firth: the Fisher information) it is
+Up to ``DIRECT_MAX_PARAMS`` parameters the Newton system is solved with the dense Hessian and a
+Cholesky factorisation; beyond, by conjugate gradients on Hessian-vector products (truncated
+Newton, with the Eisenstat-Walker forcing term min(0.5, sqrt(|g|)) for superlinear convergence),
+which never forms the Hessian. Requires the objective's Hessian or Hessian-vector product. With an inexact Hessian (Firth: the Fisher information) it is
 Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
 """
 from __future__ import annotations
@@ -15,6 +18,37 @@ NAME = "newton"
 NEEDS = {"hessian"}
 HANDLES_L1 = False
 DEFAULT_MAX_ITER = 100
+DIRECT_MAX_PARAMS = 300
+
+
+def _newton_direction(source, theta, g):
+    if theta.size <= DIRECT_MAX_PARAMS or not hasattr(source, "hessp"):
+        return -solve_psd(source.hessian(theta), g)
+    return -_conjugate_gradient(lambda v: source.hessp(theta, v), g)
+
+
+def _conjugate_gradient(hessp, g, max_iter=250):
+    """Approximately solve H x = g by CG, to the relative residual min(0.5, sqrt(|g|))."""
+    x = np.zeros_like(g)
+    r = g.copy()
+    p = r.copy()
+    rr = float(r @ r)
+    gnorm = np.sqrt(rr)
+    stop = min(0.5, np.sqrt(gnorm)) * gnorm
+    for _ in range(max_iter):
+        Hp = hessp(p)
+        curvature = float(p @ Hp)
+        if curvature <= 0:  # numerically flat: keep what we have (or the gradient step)
+            return x if x.any() else g
+        step = rr / curvature
+        x += step * p
+        r -= step * Hp
+        rr_new = float(r @ r)
+        if np.sqrt(rr_new) <= stop:
+            break
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return x
 
 
 def solve(objective, theta, *, tol, max_iter, record, **_):
@@ -34,7 +68,7 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     for it in range(1, max_iter + 1):
         if converged(res, tol):
             return SolverResult(theta, it - 1, True, f, res, "converged")
-        direction = -solve_psd(hess_source.hessian(theta), g)
+        direction = _newton_direction(hess_source, theta, g)
         slope = float(g @ direction)
         if slope >= 0:  # Hessian numerically useless: fall back to steepest descent
             direction, slope = -g, -float(g @ g)
