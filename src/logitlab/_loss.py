@@ -70,6 +70,7 @@ class BinaryLoss:
         self.p = self.d + int(fit_intercept)
         self.n_params = self.p
         self._cache = _Cache()
+        self._full_hessian = None
 
     # -- layout -------------------------------------------------------------------------
     def split(self, theta):
@@ -127,7 +128,21 @@ class BinaryLoss:
         return self.s * d2
 
     def hessian(self, theta, idx=None, expected=False):
-        """Hessian (observed information / sum of weights); ``idx`` selects parameters."""
+        """Hessian (observed information / sum of weights); ``idx`` selects parameters.
+
+        The full matrix of the last theta is kept: Firth's penalty and the profile-likelihood
+        refits ask for it (and for sub-blocks of it) several times at one point."""
+        full = self._full_hessian
+        if full is not None and not expected and np.array_equal(full[0], theta):
+            H = full[1]
+            return H.copy() if idx is None else H[np.ix_(np.asarray(idx), np.asarray(idx))]
+        if idx is None and not expected and self.p <= 1000:
+            H = self._hessian(theta, None, False)
+            self._full_hessian = (theta.copy(), H)
+            return H.copy()
+        return self._hessian(theta, idx, expected)
+
+    def _hessian(self, theta, idx, expected):
         D = self.hessian_weights(theta, expected)
         if idx is None:
             idx = np.arange(self.p)
