@@ -319,7 +319,7 @@ def _check_columns(first, names, spec):
 
 def fit_estimator(est, X, y, sample_weight=None, offset=None):
     """``LogisticRegression.fit`` on dask collections; sets the same fitted attributes."""
-    from ._fit import fit_one, warn_if_not_converged
+    from ._fit import build_objective, fit_one, warn_if_not_converged
     from .solvers import choose_solver
 
     _check_supported(est)
@@ -341,10 +341,15 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None):
         spec.solver = choose_solver(spec.penalty, theta0.size, False)
     work = _persist(data) if _persist_wanted(data) else data
     loss = _make_loss(work, kind, K, spec, sw_sum)
-    loss.always = ("value", "grad", "hessian") if spec.solver == "newton" else ("value", "grad")
+    # large n: Newton's Hessian comes from m random rows gathered to the driver during the first
+    # pass (Objective.sketch_rows, as in memory); each iteration is then one value+gradient pass
+    sketch = build_objective(loss, spec).sketch_rows() if spec.solver == "newton" else None
+    loss.always = ("value", "grad", "hessian") if spec.solver == "newton" and not sketch else ("value", "grad")
     if spec.penalty == "none":
         loss.always += ("etamax",)
     loss.pass_hook = _PASS_HOOK
+    if sketch:
+        loss.prefetch_rows(build_objective(loss, spec).sketch_indices(sketch))
     first = loss.run_pass(theta0, (*loss.always, "nonfinite", "moments"))
     _check_columns(first, names, spec)
     loss.seed(theta0, {k: first[k] for k in loss.always})

@@ -35,6 +35,7 @@ def _block_loss(cfg, Xb, yb, wb, ob):
             loss = MultinomialLoss(Xb, np.asarray(yb, dtype=np.intp), wb, cfg["K"], cfg["fit_intercept"], ob,
                                    reference=cfg["reference"])
     loss.s = wb  # sums over the block; the driver divides by the total weight
+    loss._anchor = False  # the multinomial anchor is a term of the whole loss: added once, by the driver
     return loss
 
 
@@ -94,6 +95,8 @@ class _DaskPasses:
         self.pass_hook = None  # called after each pass with the pass number (tests)
         self._memo_theta = None
         self._memo = {}
+        self._pending_rows = None  # rows to gather in the next pass (``prefetch_rows``)
+        self._rows = None  # (rows, {X, y, w, o}) gathered for the sub-sampled Hessian
 
     def _graph(self, theta, names):
         import dask.array as da
@@ -116,9 +119,11 @@ class _DaskPasses:
         blocks = self._graph(theta, sums + maxes)
         ns = sum(piece_sizes(sums, self.n_params, self.d))
         targets = [blocks[:, :ns].sum(axis=0)] + ([blocks[:, ns:].max(axis=0)] if maxes else [])
+        rows, self._pending_rows = self._pending_rows, None
+        extra = [] if rows is None else self._row_targets(rows)  # same graph: the chunks are read once
         self.n_passes += 1
         try:
-            results = dask.compute(*targets)
+            results = dask.compute(*targets, *extra)
         except LogitlabError:
             raise
         except Exception as exc:
@@ -127,6 +132,9 @@ class _DaskPasses:
                 "No result was produced and the estimator was not changed. If a worker died, check the "
                 "cluster's logs and the workers' memory limits (smaller chunks need less memory), then "
                 "fit again.") from exc
+        if extra:
+            self._store_rows(rows, results[len(targets):])
+            results = results[:len(targets)]
         flat = np.concatenate([np.ravel(r) for r in results])
         out, pos = {}, 0
         for name, size in zip(sums + maxes, piece_sizes(sums + maxes, self.n_params, self.d)):
@@ -137,9 +145,25 @@ class _DaskPasses:
             if name in ("hessian", "fisher"):
                 piece = piece.reshape(self.n_params, self.n_params)
             out[name] = float(piece[0]) if name in ("value", "etamax") else piece
+        self._add_anchor(theta, out)
         if self.pass_hook is not None:
             self.pass_hook(self.n_passes)
         return out
+
+    def _add_anchor(self, theta, out):
+        """The symmetric multinomial form's (sum_k b_k)^2 / (2K) term (``MultinomialLoss``), once."""
+        if not getattr(self, "_anchor", False):
+            return
+        theta = np.asarray(theta, dtype=float)
+        total = theta.reshape(self.K, self.p)[:, 0].sum()
+        if "value" in out:
+            out["value"] += 0.5 * total ** 2 / self.K
+        if "grad" in out:
+            out["grad"][::self.p] += total / self.K
+        for name in ("hessian", "fisher"):
+            if name in out:
+                is_b = np.arange(self.n_params) % self.p == 0
+                out[name][np.ix_(is_b, is_b)] += 1.0 / self.K
 
     def _get(self, theta, name):
         theta = np.asarray(theta, dtype=float)
@@ -157,11 +181,41 @@ class _DaskPasses:
         self._memo_theta = np.asarray(theta, dtype=float).copy()
         self._memo = dict(memo)
 
-    @property
-    def subset(self):
-        """Absent on purpose (``hasattr`` is False): Newton's sub-sampled Hessian would gather
-        rows to the driver; here the exact Hessian comes in the same pass as the gradient."""
-        raise AttributeError("subset")
+    # -- the sub-sampled Hessian of Newton for large n ------------------------------------------
+    def prefetch_rows(self, rows):
+        """Gather these rows to the driver during the next pass (sharing its reads of the data)."""
+        self._pending_rows = np.asarray(rows)
+
+    def _row_targets(self, rows):
+        return [self.data[k][rows] for k in ("X", "y", "w", "o") if self.data[k] is not None]
+
+    def _store_rows(self, rows, parts):
+        keys = [k for k in ("X", "y", "w", "o") if self.data[k] is not None]
+        self._rows = (np.asarray(rows).copy(), dict(zip(keys, (np.asarray(p) for p in parts))))
+
+    def subset(self, rows):
+        """The in-memory loss on these rows (Newton's sub-sampled Hessian, ``Objective.subsample``):
+        m rows, gathered to the driver once (during the first pass when ``prefetch_rows`` named
+        them), so Newton's Hessian costs no pass and each iteration reads the data once for the
+        exact value and gradient."""
+        import dask
+
+        rows = np.asarray(rows)
+        if self._rows is None or not np.array_equal(self._rows[0], rows):
+            try:
+                parts = dask.compute(*self._row_targets(rows))
+            except Exception as exc:
+                raise DaskComputeError(f"the dask computation failed while gathering {rows.size} rows for "
+                                       f"Newton's sub-sampled Hessian ({type(exc).__name__}: {exc})") from exc
+            self._store_rows(rows, parts)
+        got = self._rows[1]
+        X, y = np.asarray(got["X"], dtype=np.float64), got["y"]
+        w = np.ones(X.shape[0]) if "w" not in got else np.asarray(got["w"], dtype=np.float64)
+        o = got.get("o")
+        if self.cfg["kind"] == "binary":
+            return BinaryLoss(X, np.asarray(y, dtype=float), w, self.link, self.fit_intercept, o)
+        return MultinomialLoss(X, np.asarray(y, dtype=np.intp), w, self.K, self.fit_intercept, o,
+                               reference=self.reference)
 
     # -- the loss interface ------------------------------------------------------------------
     def value(self, theta):
@@ -225,6 +279,7 @@ class DaskMultinomialLoss(_DaskPasses, MultinomialLoss):
         self.k0 = 1 if reference else 0
         self.n_outputs = n_classes
         self.n_params = (self.K - self.k0) * self.p
+        self._anchor = fit_intercept and not reference  # added by the driver (``_add_anchor``)
 
     @property
     def Y(self):

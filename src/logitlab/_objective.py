@@ -78,10 +78,13 @@ class Objective:
             return None
         return m
 
+    def sketch_indices(self, m, seed=0):
+        """The sorted random rows of ``subsample(m, seed)`` (a dask loss gathers them in advance)."""
+        return np.sort(np.random.default_rng(seed).choice(self.n_rows, size=m, replace=False))
+
     def subsample(self, m, seed=0):
         """This objective on m random rows (same penalty: the mean loss keeps the scale)."""
-        rows = np.sort(np.random.default_rng(seed).choice(self.n_rows, size=m, replace=False))
-        return Objective(self.loss.subset(rows), self.penalty)
+        return Objective(self.loss.subset(self.sketch_indices(m, seed)), self.penalty)
 
     def split(self, theta):
         return self.loss.split(theta)
