@@ -64,9 +64,7 @@ class Link:
         raise NotImplementedError
 
     def dmu_deta(self, eta):
-        raise NotImplementedError
-
-    def dmu_deta(self, eta):
+        """d mu / d eta (for marginal effects and expected information)."""
         return np.exp(self.log_dmu_deta(eta))
 
     def log_dmu_deta(self, eta):

@@ -14,7 +14,6 @@ import numbers
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -173,18 +172,17 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         warm = self._warm_thetas(kind, K, d)
         if kind in ("binary", "multinomial"):
             y_fit = target.codes.astype(float) if kind == "binary" else target.codes
-            results, separation = [self._fit_single(X, y_fit, weights, offset, spec, K, names,
-                                                    warm[0] if warm else None, "the model")], None
-            separation = self._separation_last
-        else:
-            results, seps = [], []
+            result, separation = self._fit_single(X, y_fit, weights, offset, spec, K, names,
+                                                  warm[0] if warm else None, "the model")
+            results = [result]
+        else:  # one binary model per class (ovr) or per label column (multilabel)
+            fits = []
             for k in range(K):
                 yk = target.codes[:, k] if kind == "multilabel" else (target.codes == k).astype(float)
                 label = f"label {k}" if kind == "multilabel" else f"class {target.classes.tolist()[k]!r} vs rest"
-                results.append(self._fit_single(X, yk, weights, offset, spec, 2, names,
-                                                warm[k] if warm else None, label))
-                seps.append(self._separation_last)
-            separation = seps
+                fits.append(self._fit_single(X, yk, weights, offset, spec, 2, names,
+                                             warm[k] if warm else None, label))
+            results, separation = [r for r, _ in fits], [s for _, s in fits]
 
         # everything succeeded: only now touch the estimator's public state
         validate_data(self, X_in, reset=True, skip_check_array=True)
@@ -229,25 +227,23 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         loss = build_loss(X, y, weights, offset, spec, n_classes)
         if isinstance(theta0, str):
             theta0 = loss.pack(self.coef_, self.intercept_)
+        def check_separation():
+            return _check_separation(X, y.astype(int) if n_classes == 2 else y, sample_weight=weights,
+                                     fit_intercept=spec.fit_intercept, feature_names=names)
+
         separation = None
-        check = self.check_separation
+        check = self.check_separation if spec.penalty == "none" else False
         small = X.shape[0] * loss.n_params <= _SEPARATION_AUTO_SIZE
-        if spec.penalty == "none" and (check is True or (check == "auto" and small)):
-            separation = _check_separation(X, y.astype(int) if n_classes == 2 else y,
-                                           sample_weight=weights, fit_intercept=spec.fit_intercept,
-                                           feature_names=names)
+        if check is True or (check == "auto" and small):
+            separation = check_separation()
         result = fit_one(loss, spec, theta0)
-        if (separation is None and check == "auto" and spec.penalty == "none"
-                and np.max(np.abs(loss.eta(result.theta))) > _DIVERGENT_ETA):
-            separation = _check_separation(X, y.astype(int) if n_classes == 2 else y,
-                                           sample_weight=weights, fit_intercept=spec.fit_intercept,
-                                           feature_names=names)
+        if separation is None and check == "auto" and np.max(np.abs(loss.eta(result.theta))) > _DIVERGENT_ETA:
+            separation = check_separation()  # large fits: only when the fit shows divergence
         if separation is not None and separation.separated:
             warnings.warn(f"{what}: {separation.message()}", SeparationWarning, stacklevel=3)
         elif not result.converged:
             warn_if_not_converged(result, spec, what)
-        self._separation_last = separation
-        return result
+        return result, separation
 
     def _fitted_objective(self):
         """(loss, objective, theta) at the fitted coefficients of a binary or multinomial model,

@@ -36,7 +36,7 @@ from sklearn import metrics as skm
 
 from ._errors import ParameterError
 from ._eval_inputs import (check_choice, check_fitted_classifier, check_labels, check_proba,
-                           check_threshold, confusion_counts, model_proba)
+                           confusion_counts, model_proba)
 from ._eval_report import json_safe
 
 __all__ = ["choose_threshold", "choose_threshold_proba", "prior_correction", "ThresholdChoice"]
