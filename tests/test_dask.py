@@ -172,37 +172,57 @@ def test_lazy_predictions_equal_in_memory(client, kind):
 
 
 # -- out of core ----------------------------------------------------------------------------
+def _read_rows(path, ncols, dtype, block_info=None):
+    """One row block of a raw C-order file, read into a fresh array (no memory map kept)."""
+    start, stop = block_info[None]["array-location"][0]
+    size = np.dtype(dtype).itemsize
+    out = np.fromfile(path, dtype=dtype, count=(stop - start) * ncols, offset=start * ncols * size)
+    return out.reshape(stop - start, ncols) if ncols > 1 else out
+
+
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="NOT YET SHOWN: on the shared 2-core machine (load ~14) this fit completed "
-                   "but took 8.5 min and both 400 MB workers were restarted; worker memory during streaming "
-                   "still to be diagnosed (issue 8 item 4)")
-def test_fit_on_data_three_times_a_workers_memory_limit():
-    """1.3 GB of float64 data, made lazily per chunk, fitted by 2 workers limited to 400 MB each
-    (a worker process with numpy/scipy loaded uses about 250 MB itself, so 400 MB leaves
-    little room: chunks must be streamed). The workers must survive and the estimates be right."""
+def test_fit_on_data_three_times_a_workers_memory_limit(tmp_path):
+    """1.28 GB of float64 data on disk, fitted by 2 worker processes limited to 400 MB each: a
+    worker with logitlab imported (numpy, scipy, scikit-learn) already uses about 210 MB, and
+    dask pauses a worker at 80 % of its limit and restarts it at 95 %, so the chunks must be
+    streamed: read, reduced to p + 1 numbers and released. Each block is one read task (5 MB)
+    feeding the per-block partial sums directly; Newton's Hessian comes from 25,000 rows
+    gathered during the first pass, so each iteration is one value+gradient pass.
+
+    The workers must survive (same process ids) and the estimates must be right: data are
+    drawn from a known model, so the coefficients are within a few standard errors of it."""
     limit = 400e6
-    n, d, rows = 16_000_000, 10, 250_000
-    beta = np.linspace(-1, 1, d)
-    x0 = da.random.default_rng(11).normal(size=(n,), chunks=rows)  # y depends on x0 only: cheap
-    rest = da.random.default_rng(12).normal(size=(n, d - 1), chunks=(rows, d - 1))
-    X = da.concatenate([x0[:, None], rest], axis=1).rechunk({1: -1})
-    eta = 0.3 + beta[0] * x0
-    y = (da.random.default_rng(13).random(n, chunks=rows) < 1 / (1 + da.exp(-eta))).astype(np.int8)
+    n, d, rows = 16_000_000, 10, 62_500
+    rng = np.random.default_rng(11)
+    xpath, ypath = str(tmp_path / "X.f8"), str(tmp_path / "y.i1")
+    with open(xpath, "wb") as fx, open(ypath, "wb") as fy:  # written in 1M-row pieces
+        for _ in range(n // 1_000_000):
+            Xp = rng.standard_normal((1_000_000, d))
+            yp = rng.random(1_000_000) < 1 / (1 + np.exp(-(0.3 - Xp[:, 0])))
+            Xp.tofile(fx)
+            yp.astype(np.int8).tofile(fy)
+    row_chunks = ((rows,) * (n // rows),)
+    X = da.map_blocks(_read_rows, xpath, d, np.float64, chunks=row_chunks + ((d,),), dtype=np.float64,
+                      meta=np.empty((0, 0)))
+    y = da.map_blocks(_read_rows, ypath, 1, np.int8, chunks=row_chunks, dtype=np.int8,
+                      meta=np.empty((0,), np.int8))
     assert X.nbytes > 3 * limit
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=limit,
                                   dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
             distributed.Client(cluster) as client:
         pids = client.run(os.getpid)
+        assert not _dask._persist_wanted({"X": X})  # too big to persist: streamed
         start = time.perf_counter()
         model = LogisticRegression(solver="newton").fit(X, y)
         elapsed = time.perf_counter() - start
-        assert client.run(os.getpid) == pids  # no worker was killed for exceeding its memory
-    assert model.converged_
-    assert not _dask._persist_wanted({"X": X})  # too big to persist: streamed
-    truth = np.r_[beta[0], np.zeros(d - 1)]
-    se = 1 / np.sqrt(n * 0.2)  # generous: information per row is about 0.2 here
-    np.testing.assert_allclose(model.coef_[0], truth, atol=6 * se)
+        assert client.run(os.getpid) == pids  # no worker was restarted for exceeding its memory
+    assert model.converged_  # the stopping rule uses the exact gradient (reduced on the cluster)
+    assert model.n_passes_ <= 8  # sub-sampled Hessian: a few value+gradient passes
+    truth = np.r_[-1.0, np.zeros(d - 1)]
+    se = 1 / np.sqrt(n * 0.15)  # information per row is about 0.19 here
+    np.testing.assert_allclose(model.coef_[0], truth, rtol=0, atol=6 * se)
     assert abs(model.intercept_[0] - 0.3) < 6 * se
+    assert elapsed < 600  # bounded: about 30 s on two idle cores, 2-3 min on a loaded machine
     print(f"out-of-core fit: {X.nbytes / 1e9:.2f} GB, {model.n_passes_} passes, {elapsed:.1f} s")
 
 
