@@ -350,7 +350,9 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None):
     loss.pass_hook = _PASS_HOOK
     if sketch:
         loss.prefetch_rows(build_objective(loss, spec).sketch_indices(sketch))
-    first = loss.run_pass(theta0, (*loss.always, "nonfinite", "moments"))
+    # the weighted moments (d^2 per row) serve only the unpenalised rank check
+    checks = ("nonfinite", "moments") if spec.penalty == "none" else ("nonfinite",)
+    first = loss.run_pass(theta0, (*loss.always, *checks))
     _check_columns(first, names, spec)
     loss.seed(theta0, {k: first[k] for k in loss.always})
     result = fit_one(loss, spec, theta0)
