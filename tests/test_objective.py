@@ -165,3 +165,24 @@ def test_build_objective_uses_reference_form_only_unpenalised():
         loss = build_loss(X, y, w, None, FitSpec(penalty=pen, alpha=0.1), n_classes=3)
         assert loss.reference is ref
         assert build_objective(loss, FitSpec(penalty=pen, alpha=0.1)).n_params == (2 if ref else 3) * 4
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+def test_fused_two_thread_value_and_gradient_equal_the_plain_ones(link):
+    """From 100k rows the binary loss computes value and gradient in one blocked pass on two
+    threads; it must agree with the separate computations to round-off."""
+    from logitlab._links import get_link
+    from logitlab._loss import _FUSED_MIN_ROWS, BinaryLoss
+
+    rng = np.random.default_rng(11)
+    n, d = _FUSED_MIN_ROWS + 12_345, 5
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 0.4).astype(float)
+    loss = BinaryLoss(X, y, rng.random(n) + 0.5, get_link(link), True, rng.standard_normal(n) * 0.1)
+    theta = rng.standard_normal(d + 1) * 0.3
+    f_fused, g_fused = loss.value_grad(theta)
+    eta_fused = loss.eta(theta).copy()
+    loss._cache.theta = None
+    np.testing.assert_allclose(loss.eta(theta), eta_fused, rtol=1e-14, atol=1e-14)
+    assert f_fused == pytest.approx(loss.value(theta), rel=1e-13)
+    np.testing.assert_allclose(g_fused, loss.grad(theta), rtol=1e-10, atol=1e-15)
