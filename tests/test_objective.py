@@ -186,3 +186,16 @@ def test_fused_two_thread_value_and_gradient_equal_the_plain_ones(link):
     np.testing.assert_allclose(loss.eta(theta), eta_fused, rtol=1e-14, atol=1e-14)
     assert f_fused == pytest.approx(loss.value(theta), rel=1e-13)
     np.testing.assert_allclose(g_fused, loss.grad(theta), rtol=1e-10, atol=1e-15)
+
+
+def test_blocked_two_thread_hessian_equals_the_plain_product():
+    """From 100k rows the weighted Gram matrix is accumulated by blocks in two threads."""
+    from logitlab._loss import _FUSED_MIN_ROWS, _weighted_gram
+
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((_FUSED_MIN_ROWS + 4321, 6))
+    D = rng.random(X.shape[0])
+    reference = (X.T * D) @ X
+    np.testing.assert_allclose(_weighted_gram(X, D), reference, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(_weighted_gram(X, D, np.array([1, 4])), reference[np.ix_([1, 4], [1, 4])],
+                               rtol=1e-12, atol=1e-9)

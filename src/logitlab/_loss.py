@@ -56,13 +56,35 @@ def _weighted_gram(X, D, cols=None):
     Xc = X if cols is None else X[:, cols]
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
-    Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
-    if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
-        return Xs.T @ Xs
-    G = blas.dsyrk(1.0, Xs.T, trans=0, lower=0)           # upper triangle of Xs^T Xs
+    if Xc.shape[0] >= _FUSED_MIN_ROWS:
+        G = _blocked_syrk(Xc, np.sqrt(D))
+    else:
+        Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
+        if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
+            return Xs.T @ Xs
+        G = blas.dsyrk(1.0, Xs.T, trans=0, lower=0)           # upper triangle of Xs^T Xs
     lower = np.tril_indices(G.shape[0], -1)
     G[lower] = G.T[lower]
     return G
+
+
+def _blocked_syrk(X, root_d):
+    """Upper triangle of X^T diag(root_d^2) X for large dense X: row blocks scaled in cache
+    (no n x m scaled copy) and accumulated by syrk in two threads with single-threaded BLAS."""
+    n, m = X.shape
+
+    def part(lo, hi):
+        G = np.zeros((m, m))
+        for start in range(lo, hi, _FUSED_BLOCK):
+            stop = min(start + _FUSED_BLOCK, hi)
+            Xs = np.multiply(X[start:stop], root_d[start:stop, None], order="C")
+            G = blas.dsyrk(1.0, Xs.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=True)
+        return G
+
+    half = n // 2
+    with threadpool_limits(1):
+        parts = [p.result() for p in (_pool().submit(part, 0, half), _pool().submit(part, half, n))]
+    return parts[0] + parts[1]
 
 
 class BinaryLoss:
