@@ -79,7 +79,7 @@ def fit_one(loss, spec: FitSpec, theta0=None) -> FitResult:
     if name == "auto":
         name = choose_solver(spec.penalty, loss.n_params, sp.issparse(loss.X),
                              multinomial=isinstance(loss, MultinomialLoss))
-    solver = check_compatible(name, spec.penalty, objective)
+    solver = check_compatible(name, spec.penalty)
     max_iter = spec.max_iter if spec.max_iter is not None else solver.DEFAULT_MAX_ITER
     theta = start_point(loss, spec) if theta0 is None else np.asarray(theta0, dtype=float).copy()
     recorder = Recorder(spec.trace, loss.split) if spec.trace else NullRecorder()

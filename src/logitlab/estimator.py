@@ -27,7 +27,7 @@ from ._links import LINKS, get_link
 from ._penalties import PENALTIES
 from ._separation import check_separation as _check_separation
 from ._stats_api import InferenceMixin  # statistics methods: summary, conf_int, tests (logitlab.inference)
-from .solvers import SOLVERS
+from .solvers import SOLVERS, check_compatible
 
 # 'auto' runs the separation LP before unpenalised fits up to this many rows x parameters;
 # beyond it the LP runs only if the fitted linear predictor shows divergence (|eta| > 25).
@@ -108,11 +108,8 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             raise ParameterError(f"multiclass must be 'auto', 'multinomial' or 'ovr', got {self.multiclass!r}")
         if self.solver != "auto" and self.solver not in SOLVERS:
             raise ParameterError(f"unknown solver {self.solver!r}; choose one of {['auto', *SOLVERS]}")
-        if self.solver == "gd" and self._penalty_name() in ("l1", "elasticnet"):
-            raise ParameterError(f"solver='gd' cannot handle penalty={self.penalty!r} (not differentiable); "
-                                 "use solver='cd' or 'auto'")
-        if self.solver == "cd" and self._penalty_name() == "firth":
-            raise ParameterError("solver='cd' does not support penalty='firth'; use solver='newton' or 'auto'")
+        if self.solver != "auto":  # impossible solver / penalty pairs, refused before any data work
+            check_compatible(self.solver, self._penalty_name())
         positive("tol", self.tol)
         positive("max_iter", self.max_iter, allow_none=True, integer=True)
         positive("learning_rate", self.learning_rate)

@@ -37,7 +37,7 @@ def get_solver(name: str):
     return SOLVERS[name]
 
 
-def check_compatible(solver_name: str, penalty_name: str, objective=None):
+def check_compatible(solver_name: str, penalty_name: str):
     """Refuse impossible solver / penalty pairs before solving, naming both."""
     solver = get_solver(solver_name)
     if penalty_name in ("l1", "elasticnet") and not solver.HANDLES_L1:
