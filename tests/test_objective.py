@@ -12,7 +12,8 @@ import pytest
 from logitlab import LogisticRegression
 from logitlab._fit import FitSpec, build_loss, build_objective
 from logitlab._links import get_link
-from logitlab._loss import BinaryLoss, MultinomialLoss
+from logitlab._loss import BinaryLoss
+from logitlab._multinomial_loss import MultinomialLoss
 from logitlab._objective import Objective, objective_value
 from logitlab._penalties import make_penalty
 

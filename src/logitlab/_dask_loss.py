@@ -17,7 +17,8 @@ import numpy as np
 
 from ._errors import LogitlabError
 from ._links import get_link
-from ._loss import BinaryLoss, MultinomialLoss
+from ._loss import BinaryLoss
+from ._multinomial_loss import MultinomialLoss
 
 
 class DaskComputeError(LogitlabError, RuntimeError):

@@ -14,7 +14,8 @@ from scipy import special
 
 from ._errors import ConvergenceWarning, ParameterError
 from ._links import get_link
-from ._loss import BinaryLoss, MultinomialLoss
+from ._loss import BinaryLoss
+from ._multinomial_loss import MultinomialLoss
 from ._objective import Objective
 from ._penalties import make_penalty
 from .solvers import FitResult, NullRecorder, Recorder, check_compatible, choose_solver

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._links import get_link
-from ._loss import BinaryLoss, MultinomialLoss
+from ._loss import BinaryLoss
+from ._multinomial_loss import MultinomialLoss
 from ._penalties import make_penalty
 
 
