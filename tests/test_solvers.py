@@ -234,16 +234,51 @@ def test_truncated_newton_for_many_parameters_agrees_with_lbfgs_and_sklearn():
     assert LogisticRegression(penalty="l2").fit(X, y).fit_result_.solver == "newton"  # the auto rule
 
 
-def test_sketched_newton_for_many_rows_reaches_the_exact_optimum():
-    """From 40k rows Newton starts on a random subset and uses a sub-sampled Hessian; the
-    stopping rule (exact gradient) is unchanged, so it lands on the same optimum."""
+@pytest.mark.parametrize("d, sampled_curvature", [(6, False), (50, True)])
+def test_sketched_newton_for_many_rows_reaches_the_exact_optimum(d, sampled_curvature, monkeypatch):
+    """From 40k rows Newton starts on a random subset and steps with a Hessian from a larger
+    subset (all rows when p is small) corrected by BFGS updates; the stopping rule (exact
+    gradient) is unchanged, so it lands on the same optimum, with weights and an offset too."""
     rng = np.random.default_rng(6)
-    n, d = 60_000, 6
+    n = 60_000
     X = rng.standard_normal((n, d)) * np.linspace(1, 30, d)
     y = (rng.random(n) < 1 / (1 + np.exp(-(X @ (rng.standard_normal(d) / np.linspace(1, 30, d)))))).astype(int)
-    m = LogisticRegression(solver="newton", tol=1e-10).fit(X, y)
+    weights, offset = rng.random(n) + 0.5, rng.standard_normal(n) * 0.2
+    m = LogisticRegression(solver="newton", tol=1e-10).fit(X, y, sample_weight=weights, offset=offset)
     loss, objective, theta = m._fitted_objective()
-    assert objective.sketch_rows() is not None  # the sub-sampled path was taken
+    sketch = objective.sketch_rows()
+    assert sketch is not None  # the sub-sampled path was taken
+    assert (objective.curvature_rows(sketch) is not None) == sampled_curvature
     assert m.converged_ and objective.kkt_residual(theta) <= 1e-10
-    ref = LogisticRegression(solver="lbfgs", tol=1e-10, max_iter=5000).fit(X, y)
-    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-6)
+    # the reference: plain Newton with the exact Hessian at every step
+    from logitlab._objective import Objective
+    monkeypatch.setattr(Objective, "sketch_rows", lambda self: None)
+    ref = LogisticRegression(solver="newton", tol=1e-10).fit(X, y, sample_weight=weights, offset=offset)
+    np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(m.intercept_, ref.intercept_, rtol=1e-6, atol=1e-9)
+
+
+def test_sketched_curvature_satisfies_the_secant_equation_after_each_step():
+    """The BFGS correction makes the sampled Hessian exact along the last step: B s = y."""
+    from logitlab.solvers.newton import _SketchedCurvature
+
+    rng = np.random.default_rng(8)
+    B0 = rng.standard_normal((5, 5))
+    B0 = B0 @ B0.T + 5 * np.eye(5)
+    H = B0 + 0.3 * np.diag(rng.random(5))  # the "exact" Hessian of a quadratic
+
+    class Quadratic:
+        n_rows = 10
+
+        def curvature_rows(self, m):
+            return None
+
+        def hessian(self, theta):
+            return B0.copy()
+
+    curvature = _SketchedCurvature(Quadratic(), Quadratic(), np.zeros(5))
+    for _ in range(3):
+        s = rng.standard_normal(5)
+        curvature.observe(s, H @ s, 1.0, 1.0)
+        np.testing.assert_allclose(curvature.B @ s, H @ s, rtol=1e-12)
+        assert np.all(np.linalg.eigvalsh(curvature.B) > 0)  # stays positive definite

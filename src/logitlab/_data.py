@@ -155,6 +155,10 @@ def encode_target(y, n_rows: int | None = None) -> Target:
         raise DataError("y looks continuous (it has non-integer numbers such as "
                         f"{arr[arr != np.round(arr)][0]!r}): Unknown label type: continuous. Logistic regression "
                         "needs class labels; threshold or bin the outcome first")
+    if arr.dtype.kind in "biuf":  # numeric two-class labels (the common case): no sort needed
+        lo, hi = arr.min(), arr.max()
+        if lo != hi and bool(np.all((arr == lo) | (arr == hi))):
+            return Target("binary", (arr == hi).astype(np.intp), np.array([lo, hi], dtype=arr.dtype))
     try:
         classes, codes = np.unique(arr, return_inverse=True)
     except TypeError:

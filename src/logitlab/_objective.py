@@ -79,6 +79,15 @@ class Objective:
             return None
         return m
 
+    def curvature_rows(self, m):
+        """Rows for the Hessian that steers the full-data steps after the coarse fit (None:
+        all rows). It is formed once, so it can afford more rows than the coarse fit: about one
+        data pass worth of arithmetic (m p^2 / 2 flops against n p numbers read; ~32 n / p
+        rows on these machines), which brings the convergence rate from ~sqrt(p / 25000) to
+        ~sqrt(p^2 / 32 n) and saves two or three passes over the data."""
+        rows = max(m, int(32 * self.n_rows / self.n_params))
+        return None if rows >= self.n_rows else rows
+
     def sketch_indices(self, m, seed=0):
         """The sorted random rows of ``subsample(m, seed)`` (a dask loss gathers them in advance)."""
         return np.sort(np.random.default_rng(seed).choice(self.n_rows, size=m, replace=False))
