@@ -200,3 +200,26 @@ def test_blocked_two_thread_hessian_equals_the_plain_product():
     np.testing.assert_allclose(_weighted_gram(X, D), reference, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(_weighted_gram(X, D, np.array([1, 4])), reference[np.ix_([1, 4], [1, 4])],
                                rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("link", ["logit", "probit"])
+def test_sampled_hessian_without_copy_equals_the_subset_hessian(fit_intercept, link):
+    """Large samples of rows are gathered block by block for the curvature Hessian; the result
+    must equal the Hessian of the copied subset (weights, offset, penalty included), and the
+    full Hessian (intercept row from the same pass) must equal the plain formula."""
+    from logitlab._loss import _FUSED_MIN_ROWS
+
+    rng = np.random.default_rng(13)
+    n, d = 2 * _FUSED_MIN_ROWS + 999, 5
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 0.3).astype(float)
+    loss = BinaryLoss(X, y, rng.random(n) + 0.5, get_link(link), fit_intercept, rng.standard_normal(n) * 0.1)
+    objective = Objective(loss, make_penalty("l2", 0.01, 0.0, loss))
+    theta = rng.standard_normal(loss.p) * 0.2
+    m = _FUSED_MIN_ROWS + 77
+    np.testing.assert_allclose(objective.sampled_hessian(theta, m, seed=3),
+                               objective.subsample(m, seed=3).hessian(theta), rtol=1e-12, atol=1e-15)
+    Xt = np.column_stack([np.ones(n), X]) if fit_intercept else X
+    D = loss.hessian_weights(theta)
+    np.testing.assert_allclose(loss.hessian(theta), (Xt.T * D) @ Xt, rtol=1e-12, atol=1e-15)

@@ -56,34 +56,49 @@ def _weighted_gram(X, D, cols=None):
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
     if Xc.shape[0] >= _FUSED_MIN_ROWS:
-        G = _blocked_syrk(Xc, np.sqrt(D))
-    else:
-        Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
-        if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
-            return Xs.T @ Xs
-        G = blas.dsyrk(1.0, Xs.T, trans=0, lower=0)           # upper triangle of Xs^T Xs
-    lower = np.tril_indices(G.shape[0], -1)
-    G[lower] = G.T[lower]
-    return G
+        return _symmetrise_upper(_blocked_syrk(Xc, np.sqrt(D)))
+    Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
+    if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
+        return Xs.T @ Xs
+    return _symmetrise_upper(blas.dsyrk(1.0, Xs.T, trans=0, lower=0))  # upper triangle of Xs^T Xs
 
 
-def _blocked_syrk(X, root_d):
-    """Upper triangle of X^T diag(root_d^2) X for large dense X: row blocks scaled in cache
-    (no n x m scaled copy) and accumulated by syrk in two threads with single-threaded BLAS."""
-    n, m = X.shape
+def _blocked_syrk(X, root_d, rows=None, intercept=False):
+    """Upper triangle of A^T A for A = diag(r) [1 X] (the column of ones only with
+    ``intercept``), over all rows of dense X or the given ``rows``, for large X: row blocks are
+    gathered and scaled in cache (no copy of X) and accumulated by syrk in two threads with
+    single-threaded BLAS.
+
+    ``root_d`` is the vector r (one value per used row) or a function ``(positions, Xb) -> r``
+    for the block of used rows ``positions`` (a slice) whose rows of X are ``Xb``; a sampled
+    Hessian computes its weights there, from the gathered block."""
+    n = X.shape[0] if rows is None else rows.size
+    m = X.shape[1] + int(intercept)
+    weights_of = root_d if callable(root_d) else (lambda positions, Xb: root_d[positions])
 
     def part(lo, hi):
         G = np.zeros((m, m))
         for start in range(lo, hi, _FUSED_BLOCK):
-            stop = min(start + _FUSED_BLOCK, hi)
-            Xs = np.multiply(X[start:stop], root_d[start:stop, None], order="C")
-            G = blas.dsyrk(1.0, Xs.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=True)
+            positions = slice(start, min(start + _FUSED_BLOCK, hi))
+            Xb = X[positions] if rows is None else X[rows[positions]]
+            r = weights_of(positions, Xb)
+            A = np.empty((Xb.shape[0], m))
+            if intercept:
+                A[:, 0] = r
+            np.multiply(Xb, r[:, None], out=A[:, int(intercept):])
+            G = blas.dsyrk(1.0, A.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=True)
         return G
 
     half = n // 2
     with threadpool_limits(1):
         parts = [p.result() for p in (_pool().submit(part, 0, half), _pool().submit(part, half, n))]
     return parts[0] + parts[1]
+
+
+def _symmetrise_upper(G):
+    lower = np.tril_indices(G.shape[0], -1)
+    G[lower] = G.T[lower]
+    return G
 
 
 class BinaryLoss:
@@ -203,6 +218,25 @@ class BinaryLoss:
         return BinaryLoss(self.X[rows], self.y[rows], self.weights[rows], self.link, self.fit_intercept,
                           None if self.offset is None else self.offset[rows])
 
+    def sampled_hessian(self, theta, rows):
+        """``subset(rows).hessian(theta)`` without copying those rows of X: for large dense X
+        the weights are computed and the rows scaled block by block (a curvature sample can be
+        a third of X)."""
+        if sp.issparse(self.X) or rows.size < _FUSED_MIN_ROWS:
+            return self.subset(rows).hessian(theta)
+        w = theta[1:] if self.fit_intercept else theta
+        b = theta[0] if self.fit_intercept else 0.0
+        s = self.weights[rows] / self.weights[rows].sum()
+
+        def root_d(positions, Xb):
+            at = rows[positions]
+            e = Xb @ w + b
+            if self.offset is not None:
+                e += self.offset[at]
+            return np.sqrt(s[positions] * self.link.d2(self.y[at], e))
+
+        return _symmetrise_upper(_blocked_syrk(self.X, root_d, rows, self.fit_intercept))
+
     def hessian_weights(self, theta, expected=False):
         eta = self.eta(theta)
         d2 = self.link.fisher_weight(eta) if expected else self.link.d2(self.y, eta)
@@ -230,6 +264,9 @@ class BinaryLoss:
         idx = np.asarray(idx)
         if not self.fit_intercept:
             return _weighted_gram(self.X, D, None if idx.size == self.d else idx)
+        if idx.size == self.p and not sp.issparse(self.X) and self.n >= _FUSED_MIN_ROWS:
+            # intercept row and column in the same pass as the rest
+            return _symmetrise_upper(_blocked_syrk(self.X, np.sqrt(D), intercept=True))
         has_b = idx[0] == 0
         cols = idx[1:] - 1 if has_b else idx - 1
         Hww = _weighted_gram(self.X, D, None if cols.size == self.d else cols)

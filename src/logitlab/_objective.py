@@ -92,6 +92,15 @@ class Objective:
         """The sorted random rows of ``subsample(m, seed)`` (a dask loss gathers them in advance)."""
         return np.sort(np.random.default_rng(seed).choice(self.n_rows, size=m, replace=False))
 
+    def sampled_hessian(self, theta, m, seed=0):
+        """``subsample(m, seed).hessian(theta)``, without a copy of the rows where the loss can."""
+        rows = self.sketch_indices(m, seed)
+        if not hasattr(self.loss, "sampled_hessian"):
+            return self.subsample(m, seed).hessian(theta)
+        H = self.loss.sampled_hessian(theta, rows)
+        H[np.diag_indices_from(H)] += self.penalty.hess_diag(theta)
+        return H
+
     def subsample(self, m, seed=0):
         """This objective on m random rows (same penalty: the mean loss keeps the scale)."""
         return Objective(self.loss.subset(self.sketch_indices(m, seed)), self.penalty)

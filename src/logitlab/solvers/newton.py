@@ -84,7 +84,7 @@ class _SketchedCurvature(_Curvature):
     def __init__(self, objective, sample, theta):
         super().__init__(objective, sample)
         rows = objective.curvature_rows(sample.n_rows)
-        self.B = (objective if rows is None else objective.subsample(rows, seed=1)).hessian(theta)
+        self.B = objective.hessian(theta) if rows is None else objective.sampled_hessian(theta, rows, seed=1)
 
     def direction(self, theta, g):
         if self.source is self.objective:
