@@ -176,6 +176,109 @@ def test_path_bad_data():
 
 
 # ---------------------------------------------------------------------------------------------
+# class weights and offsets (the estimator's semantics)
+# ---------------------------------------------------------------------------------------------
+def _offset(y, seed=5):
+    rng = np.random.default_rng(seed)
+    K = np.unique(y).size
+    return rng.normal(scale=0.8, size=len(y) if K == 2 else (len(y), K))
+
+
+@pytest.mark.parametrize("data, penalty, r, class_weight, weighted, link", [
+    ("binary", "l1", None, "balanced", False, "logit"),
+    ("binary", "elasticnet", 0.5, {0: 1.0, 1: 3.0}, True, "logit"),
+    ("binary", "l1", None, {1: 0.5}, False, "probit"),
+    ("binary", "l2", None, "balanced", True, "cloglog"),
+    ("multi", "l1", None, "balanced", True, "logit"),
+    ("multi", "elasticnet", 0.7, {"a": 2.0, "c": 0.5}, False, "logit"),
+])
+def test_path_with_class_weight_and_offset_matches_independent_fits(data, penalty, r, class_weight,
+                                                                    weighted, link):
+    X, y = _binary() if data == "binary" else _multi()
+    if data == "binary":
+        y = y.copy()
+        y[:60] = 0  # unbalanced classes, so that "balanced" matters
+    w = np.random.default_rng(7).uniform(0.5, 2, len(y)) if weighted else None
+    off = _offset(y)
+    res = logitlab.path(X, y, penalty, l1_ratio=r, n_alphas=8, alpha_min_ratio=1e-3, sample_weight=w,
+                        class_weight=class_weight, offset=off, link=link, tol=TOL)
+    assert np.all(res.converged)
+
+    def independent(a):
+        return LogisticRegression(penalty=penalty, alpha=a, l1_ratio=0.5 if r is None else r, link=link,
+                                  class_weight=class_weight, tol=TOL).fit(X, y, sample_weight=w, offset=off)
+
+    if penalty != "l2":  # alpha_max is the smallest all-zero alpha, to 1e-4
+        assert res.n_active[0] == 0 and np.any(independent(res.alpha_max * 0.9999).coef_ != 0)
+    for i, a in enumerate(res.alphas):  # both sides stop at a KKT residual of 1e-10
+        m = independent(a)
+        np.testing.assert_allclose(res.coefs[i], m.coef_, atol=1e-7, rtol=0)
+        np.testing.assert_allclose(res.intercepts[i], m.intercept_, atol=1e-7, rtol=0)
+        assert res.objectives[i] == pytest.approx(m.objective_, rel=1e-9, abs=1e-12)
+    without = logitlab.path(X, y, penalty, l1_ratio=r, alphas=res.alphas[-2:], sample_weight=w, link=link)
+    assert not np.allclose(without.coefs, res.coefs[-2:], atol=1e-3)  # the options do change the fit
+
+
+def test_alpha_max_with_offset_from_its_definition():
+    # logit: the intercept-only fit b0 solves sum_i s_i (sigmoid(b0 + o_i) - y_i) = 0; then
+    # alpha_max = max_j |sum_i s_i (mu_i - y_i) x_ij| / sum_i s_i (times the documented 1 + 1e-6).
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
+    X, y = _binary()
+    off = _offset(y)
+    s = np.where(y == 1, 2.0, 1.0)  # class_weight {1: 2}
+    b0 = brentq(lambda b: s @ (expit(b + off) - y), -20, 20, xtol=1e-14)
+    expected = np.max(np.abs(X.T @ (s * (expit(b0 + off) - y)))) / s.sum()
+    got = alpha_max(X, y, "l1", class_weight={1: 2.0}, offset=off)
+    assert got == pytest.approx(expected * (1 + 1e-6), rel=1e-10)
+    no_intercept = alpha_max(X, y, "l1", offset=off, fit_intercept=False)
+    expected = np.max(np.abs(X.T @ (expit(off) - y))) / len(y)
+    assert no_intercept == pytest.approx(expected * (1 + 1e-6), rel=1e-10)
+
+
+def _estimator_error(class_weight, offset, X, y):
+    with pytest.raises(Exception) as info:
+        LogisticRegression(penalty="l1", alpha=0.01, class_weight=class_weight).fit(X, y, offset=offset)
+    return type(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("case", ["unknown string", "unknown label", "negative", "not a dict",
+                                  "one class left", "short offset", "nan offset", "text offset",
+                                  "2-D offset for binary y", "1-D offset for multinomial y"])
+def test_bad_class_weight_and_offset_raise_the_estimators_errors(case):
+    X, y = _multi(n=60) if case == "1-D offset for multinomial y" else _binary(n=60)
+    cw, off = None, None
+    if case == "unknown string":
+        cw = "balance"
+    elif case == "unknown label":
+        cw = {5: 2.0}
+    elif case == "negative":
+        cw = {0: -1.0}
+    elif case == "not a dict":
+        cw = [1.0, 2.0]
+    elif case == "one class left":
+        cw = {0: 0.0}
+    elif case == "short offset":
+        off = np.zeros(59)
+    elif case == "nan offset":
+        off = np.r_[np.nan, np.zeros(59)]
+    elif case == "text offset":
+        off = np.array(["a"] * 60)
+    else:
+        off = np.zeros(60) if case.startswith("1-D") else np.zeros((60, 2))
+    err, message = _estimator_error(cw, off, X, y)
+    assert issubclass(err, logitlab.LogitlabError) and message
+    calls = [lambda: logitlab.path(X, y, class_weight=cw, offset=off),
+             lambda: alpha_max(X, y, class_weight=cw, offset=off),
+             lambda: LogisticRegressionCV(class_weight=cw, cv=3).fit(X, y, offset=off)]
+    for call in calls:
+        with pytest.raises(err) as info:
+            call()
+        assert str(info.value) == message
+
+
+# ---------------------------------------------------------------------------------------------
 # cross-validation
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("data", ["binary", "multi"])
@@ -223,6 +326,50 @@ def test_cv_agrees_with_independent_fits_and_weighted_scores():
                                       cv=splits, tol=TOL).fit(X, y)
     assert not np.allclose(unweighted.scores_, cv.scores_)
     assert len(cv.cv_frame()) == 10
+
+
+@pytest.mark.parametrize("data, class_weight, weighted, scoring", [
+    ("binary", "balanced", False, None),
+    ("binary", {0: 1.0, 1: 4.0}, True, "roc_auc"),
+    ("multi", "balanced", True, None),
+    ("multi", {"b": 3.0}, False, "accuracy"),
+])
+def test_cv_with_class_weight_and_offset_equals_a_hand_made_loop(data, class_weight, weighted, scoring):
+    from sklearn.metrics import accuracy_score
+
+    X, y = _binary(n=150) if data == "binary" else _multi(n=150)
+    if data == "binary":
+        y = y.copy()
+        y[:50] = 0
+    w = np.random.default_rng(4).uniform(0.2, 3, len(y)) if weighted else None
+    off = _offset(y)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=1).split(X, y))
+    cv = LogisticRegressionCV(penalty="l1", n_alphas=5, cv=splits, class_weight=class_weight,
+                              scoring=scoring, tol=TOL).fit(X, y, sample_weight=w, offset=off)
+    # the grid: alpha_max of the full data with the same class weights and offset
+    amax = alpha_max(X, y, "l1", sample_weight=w, class_weight=class_weight, offset=off)
+    assert cv.alphas_[0, 0] == pytest.approx(amax, rel=1e-12)
+
+    def score(m, te):  # class weights shape the fits; the scores use sample weights only
+        wte = None if w is None else w[te]
+        p = m.predict_proba(X[te], offset=off[te])
+        if scoring == "roc_auc":
+            return roc_auc_score(y[te], p[:, 1], sample_weight=wte)
+        if scoring == "accuracy":
+            return accuracy_score(y[te], m.predict(X[te], offset=off[te]), sample_weight=wte)
+        return -log_loss(y[te], p, labels=m.classes_, sample_weight=wte)
+
+    for fi, (tr, te) in enumerate(splits):
+        for ai, a in enumerate(cv.alphas_[0]):
+            m = LogisticRegression(penalty="l1", alpha=a, class_weight=class_weight, tol=TOL).fit(
+                X[tr], y[tr], sample_weight=None if w is None else w[tr], offset=off[tr])
+            assert cv.scores_[0, fi, ai] == pytest.approx(score(m, te), abs=1e-7)
+    final = LogisticRegression(penalty="l1", alpha=cv.alpha_, class_weight=class_weight, tol=TOL).fit(
+        X, y, sample_weight=w, offset=off)
+    np.testing.assert_allclose(cv.coef_, final.coef_, atol=1e-6)
+    np.testing.assert_allclose(cv.predict_proba(X, offset=off), final.predict_proba(X, offset=off), atol=1e-6)
+    assert np.all(cv.predict(X, offset=off) == final.predict(X, offset=off))
+    assert cv.get_params()["class_weight"] == class_weight and clone(cv).class_weight == class_weight
 
 
 def test_one_standard_error_rule():

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .._errors import DataError, ParameterError
+from ._scoring import OffsetBound
 from .paths import engine, iter_path
 
 
@@ -61,19 +62,27 @@ def _check_fold(i, pair, n, codes, classes):
     return train, test
 
 
-def fold_scores(Xm, y, w, weighted, train, test, grid, penalty, l1_ratio, params, scorer, fold, label):
-    """(score at each alpha of ``grid`` on the test part, number of unconverged fits) of one fold."""
+def fold_scores(data, weighted, train, test, grid, penalty, l1_ratio, params, scorer, fold, label):
+    """(score at each alpha of ``grid`` on the test part, number of unconverged fits) of one fold.
+
+    ``data`` is the validated ``PathData``; its offset is split row-wise with the fold, and the
+    test rows' offset is bound to the model the scorer sees.
+    """
     model = engine(penalty, l1_ratio, **params)
     scores = np.empty(len(grid))
-    Xtr, ytr, wtr = Xm[train], y[train], w[train]
-    Xte, yte, wte = Xm[test], y[test], w[test]
+    y = data.target.classes[data.target.codes]
+    w, offset = data.sample_weight, data.offset
+    Xtr, ytr, wtr = data.X[train], y[train], w[train]
+    Xte, yte, wte = data.X[test], y[test], w[test]
+    otr, ote = (None, None) if offset is None else (offset[train], offset[test])
     if not wtr.sum() > 0:
         raise DataError(f"cv fold {fold}: all training weights are zero")
     n_bad = 0
-    for i, est, unconverged in iter_path(Xtr, ytr, grid, wtr if weighted else None, model):
+    for i, est, unconverged in iter_path(Xtr, ytr, grid, wtr if weighted else None, otr, model):
         n_bad += unconverged
+        scored = est if ote is None else OffsetBound(est, ote)
         try:
-            scores[i] = scorer(est, Xte, yte, sample_weight=wte) if weighted else scorer(est, Xte, yte)
+            scores[i] = scorer(scored, Xte, yte, sample_weight=wte) if weighted else scorer(scored, Xte, yte)
         except ValueError as exc:
             present = sorted(set(yte.tolist()), key=str)
             raise DataError(f"cv fold {fold}{label}: scoring failed on the test part (classes present: "

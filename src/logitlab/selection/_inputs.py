@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
-from .._errors import ParameterError
+from .._errors import DataError, ParameterError
 
 MAX_ALPHAS = 10_000
 
@@ -25,16 +26,50 @@ def effective_l1_ratio(penalty, l1_ratio):
                          f"got {penalty!r}")
 
 
-def prepare_data(X, y, sample_weight):
-    """(X as a float matrix, column names, encoded target, sample weights)."""
-    from .._data import as_matrix, check_sample_weight, encode_target
+@dataclass
+class PathData:
+    """Validated data of a path or a cross-validation.
+
+    ``sample_weight`` is the user's weights (ones when none were given); ``fit_weight``
+    multiplies them by the class weights, as ``LogisticRegression.fit`` does, and is what the
+    objective (and so alpha_max) uses. ``offset`` is None, (n,) or (n, K) for multinomial y.
+    """
+
+    X: object
+    names: list | None
+    target: object
+    sample_weight: np.ndarray
+    fit_weight: np.ndarray
+    offset: np.ndarray | None
+
+
+def prepare_data(X, y, sample_weight, class_weight=None, offset=None) -> PathData:
+    """Check X, y, weights, class weights and offset with the estimator's rules and messages."""
+    from .._data import as_matrix, check_sample_weight, class_weight_vector, encode_target
 
     Xm, names = as_matrix(X)
-    target = encode_target(y, Xm.shape[0])
+    n = Xm.shape[0]
+    target = encode_target(y, n)
     if target.kind == "multilabel":
         raise ParameterError("paths and cross-validation support binary and multiclass y, not multilabel")
-    w = check_sample_weight(sample_weight, Xm.shape[0])
-    return Xm, names, target, w
+    w = check_sample_weight(sample_weight, n)
+    fit_weight = w * class_weight_vector(class_weight, target.codes, target.classes, w)
+    present = np.unique(target.codes[fit_weight > 0])
+    if present.size < 2:
+        raise DataError(f"only one class ({target.classes.tolist()[present[0]]!r}) has rows with positive weight: "
+                        "a classifier needs at least two classes with positive weight to train")
+    return PathData(Xm, names, target, w, fit_weight, _check_offset(offset, n, target.classes.size))
+
+
+def _check_offset(offset, n, K):
+    """(n,) for binary y, (n, K) for multinomial y: the rule of ``LogisticRegression.fit``."""
+    from .._data import check_offset
+
+    offset = check_offset(offset, n, K if K > 2 else 1)
+    if K > 2 and offset is not None and offset.ndim == 1:
+        raise DataError(f"a multinomial model needs a 2-D offset of shape ({n}, {K}), one column per class: "
+                        "a 1-D offset shifts every class equally and would have no effect")
+    return offset
 
 
 def check_n_alphas(n_alphas):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import difflib
 import inspect
 
+from sklearn.base import BaseEstimator, ClassifierMixin
+
 from .._errors import ParameterError
 
 
@@ -44,3 +46,32 @@ def accepts_sample_weight(fn):
         return False
     return "sample_weight" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
 
+
+
+class OffsetBound(ClassifierMixin, BaseEstimator):
+    """A fitted model with the offset of the rows it will score bound to it.
+
+    Scorers call ``predict_proba(X)`` (or ``decision_function`` / ``predict``) without an
+    offset; this wrapper adds the test rows' offset, so scores use the same linear predictor as
+    ``model.predict_proba(X, offset=offset)``.
+    """
+
+    def __init__(self, model, offset):
+        self.model = model
+        self.offset = offset
+
+    @property
+    def classes_(self):
+        return self.model.classes_
+
+    def decision_function(self, X):
+        return self.model.decision_function(X, offset=self.offset)
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X, offset=self.offset)
+
+    def predict_log_proba(self, X):
+        return self.model.predict_log_proba(X, offset=self.offset)
+
+    def predict(self, X):
+        return self.model.predict(X, offset=self.offset)

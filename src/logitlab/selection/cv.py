@@ -21,7 +21,12 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
     For each l1_ratio, one alpha grid is computed on the full data (as glmnet) and each fold
     runs a warm-started path over it. Fold scores use ``scoring`` (default: minus the log loss,
     higher is better, as every scikit-learn scorer); sample weights enter both the fits and the
-    scores. ``rule="min"`` picks the best mean score; ``rule="1se"`` picks the largest alpha
+    scores. ``class_weight`` (None, "balanced" or {label: weight}) acts as in
+    :class:`logitlab.LogisticRegression`: it multiplies the weights of every fit (the grid's
+    alpha_max, each fold's path, the refit; "balanced" is computed on the rows each fit uses)
+    and, as in scikit-learn, not the scores. An ``offset`` given to ``fit`` is split row-wise
+    with the folds: each fold fits with its training rows' offset and is scored with its test
+    rows' offset (the scorer sees a model whose ``predict_proba(X)`` adds it). ``rule="min"`` picks the best mean score; ``rule="1se"`` picks the largest alpha
     whose mean score is within one standard error of the best (for the best l1_ratio). The
     final model is refitted on all data along the full-data path (``path_``).
 
@@ -36,7 +41,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
 
     def __init__(self, penalty="l1", l1_ratios=None, alphas=None, n_alphas=100, alpha_min_ratio=None,
                  cv=5, scoring=None, rule="min", link="logit", fit_intercept=True, solver="auto",
-                 tol=1e-8, max_iter=None, n_jobs=None, random_state=0):
+                 tol=1e-8, max_iter=None, class_weight=None, n_jobs=None, random_state=0):
         self.penalty = penalty
         self.l1_ratios = l1_ratios
         self.alphas = alphas
@@ -50,6 +55,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.solver = solver
         self.tol = tol
         self.max_iter = max_iter
+        self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -66,7 +72,12 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         return [effective_l1_ratio("elasticnet", float(r) if isinstance(r, (np.floating, np.integer)) else r)
                 for r in ratios]
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, offset=None):
+        """Cross-validate the paths, choose alpha (and l1_ratio), refit on all data.
+
+        ``offset``: (n,) for binary y, (n, K) for multinomial y, added to the linear predictor
+        (see the class docstring for how it follows the folds).
+        """
         from joblib import Parallel, delayed
 
         if self.rule not in ("min", "1se"):
@@ -79,18 +90,17 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raise ParameterError("sample weights are given but the scoring callable takes no "
                                  "sample_weight argument, so the scores would ignore them; accept "
                                  "sample_weight=None in the callable")
-        Xm, names, target, w = prepare_data(X, y, sample_weight)
-        n, d = Xm.shape
-        y_user = target.classes[target.codes]
-        splits = make_splits(self.cv, n, target.codes, target.classes, self.random_state)
+        data = prepare_data(X, y, sample_weight, self.class_weight, offset)
+        target, names, d = data.target, data.names, data.X.shape[1]
+        splits = make_splits(self.cv, data.X.shape[0], target.codes, target.classes, self.random_state)
 
-        grids, maxima = zip(*(choose_grid(Xm, target, w, r, self.link, self.fit_intercept, self.alphas,
+        grids, maxima = zip(*(choose_grid(data, r, self.link, self.fit_intercept, self.alphas,
                                           n_alphas, self.alpha_min_ratio) for r in ratios))
         params = dict(link=self.link, fit_intercept=self.fit_intercept, solver=self.solver,
-                      tol=self.tol, max_iter=self.max_iter)
+                      tol=self.tol, max_iter=self.max_iter, class_weight=self.class_weight)
         tasks = [(li, fi) for li in range(len(ratios)) for fi in range(len(splits))]
         results = Parallel(n_jobs=self.n_jobs)(
-            delayed(fold_scores)(Xm, y_user, w, weighted, splits[fi][0], splits[fi][1], grids[li],
+            delayed(fold_scores)(data, weighted, splits[fi][0], splits[fi][1], grids[li],
                                  self.penalty, ratios[li], params, scorer, fi,
                                  "" if len(ratios) == 1 else f" (l1_ratio={ratios[li]})")
             for li, fi in tasks)
@@ -110,7 +120,7 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         li, ai = _chosen_index(mean, se, self.rule)
 
         self.path_, kept = fit_path(
-            X, y, grids[li], engine(self.penalty, ratios[li], **params), sample_weight,
+            X, y, grids[li], engine(self.penalty, ratios[li], **params), sample_weight, data.offset,
             penalty=self.penalty, l1_ratio=ratios[li], amax=maxima[li], target=target,
             names=names if names is not None else [f"x{j}" for j in range(d)], keep_index=ai)
         self.estimator_ = kept
@@ -140,17 +150,17 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
             raise NotFittedError("LogisticRegressionCV is not fitted; call fit first")
         return self.estimator_
 
-    def decision_function(self, X):
-        return self._fitted().decision_function(X)
+    def decision_function(self, X, offset=None):
+        return self._fitted().decision_function(X, offset)
 
-    def predict_proba(self, X):
-        return self._fitted().predict_proba(X)
+    def predict_proba(self, X, offset=None):
+        return self._fitted().predict_proba(X, offset)
 
-    def predict_log_proba(self, X):
-        return self._fitted().predict_log_proba(X)
+    def predict_log_proba(self, X, offset=None):
+        return self._fitted().predict_log_proba(X, offset)
 
-    def predict(self, X):
-        return self._fitted().predict(X)
+    def predict(self, X, offset=None):
+        return self._fitted().predict(X, offset)
 
     def save(self, path, **extras):
         """Write the refitted model as a JSON model file (see :func:`logitlab.export.save`)."""

@@ -53,31 +53,31 @@ class PathResult:
         return pd.DataFrame(data)
 
 
-def engine(penalty, l1_ratio, link, fit_intercept, solver, tol, max_iter):
+def engine(penalty, l1_ratio, link, fit_intercept, solver, tol, max_iter, class_weight=None):
     """The warm-started LogisticRegression refitted at each alpha."""
     from ..estimator import LogisticRegression
 
     kw = dict(penalty=penalty, link=link, fit_intercept=fit_intercept, solver=solver, tol=tol,
-              max_iter=max_iter, warm_start=True, check_separation=False)
+              max_iter=max_iter, class_weight=class_weight, warm_start=True, check_separation=False)
     if penalty == "elasticnet":
         kw["l1_ratio"] = l1_ratio
     return LogisticRegression(**kw)
 
 
-def iter_path(X, y, alphas, sample_weight, model):
+def iter_path(X, y, alphas, sample_weight, offset, model):
     """Fit ``model`` (warm_start=True) at each alpha in turn; yield (i, model, unconverged)."""
     for i, a in enumerate(alphas):
         model.set_params(alpha=float(a))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            model.fit(X, y, sample_weight=sample_weight)
+            model.fit(X, y, sample_weight=sample_weight, offset=offset)
         for wmsg in caught:
             if not issubclass(wmsg.category, ConvergenceWarning):
                 warnings.warn_explicit(wmsg.message, wmsg.category, wmsg.filename, wmsg.lineno)
         yield i, model, any(issubclass(c.category, ConvergenceWarning) for c in caught)
 
 
-def fit_path(X, y, grid, model, sample_weight, *, penalty, l1_ratio, amax, target, names,
+def fit_path(X, y, grid, model, sample_weight, offset, *, penalty, l1_ratio, amax, target, names,
              keep_index=None):
     """(PathResult, copy of the model fitted at ``grid[keep_index]`` or None).
 
@@ -87,7 +87,7 @@ def fit_path(X, y, grid, model, sample_weight, *, penalty, l1_ratio, amax, targe
     coefs, intercepts = [], []
     objectives, n_iter, converged = np.empty(m), np.empty(m, dtype=int), np.empty(m, dtype=bool)
     kept = None
-    for i, est, _ in iter_path(X, y, grid, sample_weight, model):
+    for i, est, _ in iter_path(X, y, grid, sample_weight, offset, model):
         coefs.append(np.array(est.coef_, dtype=float, copy=True))
         intercepts.append(np.atleast_1d(np.array(est.intercept_, dtype=float, copy=True)))
         objectives[i] = float(est.objective_)
@@ -111,8 +111,8 @@ def fit_path(X, y, grid, model, sample_weight, *, penalty, l1_ratio, amax, targe
 
 
 def path(X, y, penalty="l1", l1_ratio=None, alphas=None, n_alphas=100, alpha_min_ratio=None,
-         sample_weight=None, *, link="logit", fit_intercept=True, solver="auto", tol=1e-8,
-         max_iter=None):
+         sample_weight=None, *, class_weight=None, offset=None, link="logit", fit_intercept=True,
+         solver="auto", tol=1e-8, max_iter=None):
     """Regularisation path, warm-started from the largest alpha down (glmnet style).
 
     Parameters
@@ -122,6 +122,13 @@ def path(X, y, penalty="l1", l1_ratio=None, alphas=None, n_alphas=100, alpha_min
     alphas : explicit grid (sorted into decreasing order); default: ``n_alphas`` log-spaced
         values from alpha_max down to ``alpha_max * alpha_min_ratio``.
     sample_weight : honoured in the objective and in alpha_max.
+    class_weight : None, "balanced" or a dict {label: weight}, as in
+        :class:`logitlab.LogisticRegression`: each row's weight is its sample weight times its
+        class's weight ("balanced": sum of sample weights / (K * the class's sum)). Honoured in
+        the objective and in alpha_max.
+    offset : array (n,) for binary y, (n, K) for multinomial y; added to the linear predictor
+        of every fit, as ``LogisticRegression.fit(..., offset=)``. alpha_max is then computed
+        at the intercept-only fit with the offset.
     link, fit_intercept, solver, tol, max_iter : passed to :class:`logitlab.LogisticRegression`.
 
     Returns
@@ -130,11 +137,10 @@ def path(X, y, penalty="l1", l1_ratio=None, alphas=None, n_alphas=100, alpha_min
     """
     r = effective_l1_ratio(penalty, l1_ratio)
     n_alphas = check_n_alphas(n_alphas)
-    Xm, names, target, w = prepare_data(X, y, sample_weight)
-    grid, amax = choose_grid(Xm, target, w, r, link, fit_intercept, alphas, n_alphas, alpha_min_ratio)
-    model = engine(penalty, r, link, fit_intercept, solver, tol, max_iter)
-    if names is None:
-        names = [f"x{j}" for j in range(Xm.shape[1])]
-    result, _ = fit_path(X, y, grid, model, sample_weight, penalty=penalty, l1_ratio=r, amax=amax,
-                         target=target, names=names)
+    data = prepare_data(X, y, sample_weight, class_weight, offset)
+    grid, amax = choose_grid(data, r, link, fit_intercept, alphas, n_alphas, alpha_min_ratio)
+    model = engine(penalty, r, link, fit_intercept, solver, tol, max_iter, class_weight)
+    names = data.names or [f"x{j}" for j in range(data.X.shape[1])]
+    result, _ = fit_path(X, y, grid, model, sample_weight, data.offset, penalty=penalty, l1_ratio=r,
+                         amax=amax, target=data.target, names=names)
     return result
