@@ -33,17 +33,25 @@ def _pool():
 
 
 class _Cache:
-    """Remembers the linear predictor of the last theta (value, gradient and Hessian share it)."""
+    """Remembers the linear predictors of the last two thetas (value, gradient and Hessian
+    share one; a line search or a test statistic often comes back to the previous point)."""
 
     def __init__(self):
-        self.theta = None
-        self.eta = None
+        self.entries = []  # [(theta, eta)], most recent last
 
     def get(self, theta, compute):
-        if self.theta is None or self.theta.shape != theta.shape or not np.array_equal(self.theta, theta):
-            self.eta = compute(theta)
-            self.theta = theta.copy()
-        return self.eta
+        for known, eta in self.entries:
+            if known.shape == theta.shape and np.array_equal(known, theta):
+                return eta
+        eta = compute(theta)
+        self.put(theta, eta)
+        return eta
+
+    def put(self, theta, eta):
+        self.entries = self.entries[-1:] + [(theta.copy(), eta)]
+
+    def clear(self):
+        self.entries = []
 
 
 def _weighted_gram(X, D, cols=None):
@@ -145,7 +153,8 @@ class BinaryLoss:
     # -- linear predictor -----------------------------------------------------------------
     def _design_dot(self, theta):
         w = theta[1:] if self.fit_intercept else theta
-        eta = self.X @ w
+        # all slopes zero (start points, null models): no pass over X
+        eta = self.X @ w if w.any() else np.zeros(self.n)
         if self.fit_intercept:
             eta = eta + theta[0]
         if self.offset is not None:
@@ -208,7 +217,7 @@ class BinaryLoss:
         half = self.n // 2
         with threadpool_limits(1):
             parts = [p.result() for p in (_pool().submit(part, 0, half), _pool().submit(part, half, self.n))]
-        self._cache.theta, self._cache.eta = theta.copy(), eta
+        self._cache.put(theta, eta)
         f = sum(p[0] for p in parts)
         g = parts[0][2] + parts[1][2]
         return f, (np.concatenate([[parts[0][1] + parts[1][1]], g]) if self.fit_intercept else g)
