@@ -1,20 +1,45 @@
 """Peak memory beyond the input data.
 
-tracemalloc sees only Python-level allocations, not BLAS, OpenMP, numba or Cython buffers, so
-memory is measured from the kernel's resident-set figures instead:
+What the figure means, for every tool alike: the input data (X and y as the harness hands them
+over: float64 C-contiguous or CSR) are resident *before* the tool starts and are the baseline;
+the figure is the highest resident-set size reached during the tool's task minus that
+baseline.  So the input is counted once and never charged to anyone, while every copy a tool
+makes of it (a float conversion, a Fortran or CSC copy, an added constant column, a scaled
+design), every n x p temporary and every d x d matrix is charged to the tool that makes it.
 
-- ``subprocess-hwm`` (W1-W8): one extra run per tool outside the timing session: a fresh
-  Python process per workload (``python -m benchmarks.memory WORKLOAD SIZE TOOL...``) generates
-  the workload's data (same seed) and touches it so it is resident, then forks one child per
-  tool.  The child warms the tool up on the tiny size, resets the kernel's peak-RSS counter
-  (``echo 5 > /proc/self/clear_refs``), reads VmRSS as the baseline, runs the tool once
+tracemalloc sees only Python-level allocations, not BLAS, OpenMP, numba or Cython buffers, so
+the kernel's resident-set figures are used.  Before every baseline: ``gc.collect()`` and glibc's
+``malloc_trim(0)``, so that freed but still resident heap memory (from data generation or an
+earlier tool) cannot be silently reused without showing up in the peak.
+
+- ``subprocess-hwm`` (W1-W8, the default): one extra run per tool outside the timing session:
+  a fresh Python process per workload (``python -m benchmarks.memory WORKLOAD SIZE TOOL...``)
+  generates the workload's data (same seed) and touches it so it is resident, then forks one
+  child per tool.  The child warms the tool up on the tiny size, resets the kernel's peak-RSS
+  counter (``echo 5 > /proc/self/clear_refs``), reads VmRSS as the baseline, runs the tool once
   (``n_fits`` fits for W6) and reads VmHWM.  Peak memory beyond the input = VmHWM - baseline.
   The kernel tracks the peak exactly, so short-lived buffers are not missed; a fresh process
   keeps allocator caches and other tools' leftovers out of the figure.  Where clear_refs is
-  refused, the child falls back to sampling VmRSS every millisecond in a thread.
+  refused, the child falls back to sampling VmRSS every millisecond in a thread
+  (``subprocess-rss-sampling``).
+- Slow tools are not run again just for memory.  A tool whose median timed run exceeds the
+  mode's memory time limit (``MODES[...]["memory_time_limit"]`` in cli.py: 15 s full, 3 s
+  quick) gets no extra run.  Instead its figure comes from its first timed run in the timing
+  session (``in-session-hwm``): the same reset / VmRSS / VmHWM reading around that run, with the
+  same gc + malloc_trim before the baseline; the input is resident in the session as well, so
+  the figure means the same thing.  (It costs two /proc reads outside the timed interval.)  The
+  first timed run of *every* tool is measured that way, so the JSON also carries the in-session
+  figure of the tools measured in a subprocess (``extra.in_session_peak_mib``), a cross-check of
+  the two readings.  Where clear_refs is refused no in-session figure exists and the row says
+  "not measured: slow".
 - ``cluster-rss-sampling`` (W9): the data lives in the Dask worker processes, so a thread
   samples the summed RSS of the client process and every worker process every 10 ms during one
-  extra run in the main session; the figure is the peak minus the sum just before the run.
+  extra run in the main session; the figure is the peak minus the sum just before the run.  A
+  sampling thread would disturb a timed run, so a W9 tool above the time limit is not measured.
+
+The memory ratio divides logitlab's figure by the lowest figure of any peer measured (named in
+the results as ``lowest_memory_peer``), floored at 1 MiB (page-granularity noise); the target
+(issue 7) is a ratio of at most 1.5.
 """
 from __future__ import annotations
 
@@ -35,6 +60,15 @@ def _status_kib(field: str) -> int:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def malloc_trim() -> None:
+    """Return freed heap memory to the kernel (glibc); a no-op elsewhere."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except Exception:
+        pass
 
 
 def _reset_peak() -> bool:
@@ -77,6 +111,7 @@ def _measure_tool(problem, tool_name: str) -> dict:
     except Exception:
         pass
     gc.collect()
+    malloc_trim()
     if _reset_peak():
         base = _status_kib("VmRSS") * 1024
         run_once(tool, problem)
@@ -127,6 +162,29 @@ def serve(workload: str, size: str, tool_names: list[str]) -> None:
             text = json.dumps({"error": f"memory child died (wait status {status})"})
         sys.stdout.write(json.dumps({"tool": name, "result": json.loads(text)}) + "\n")
         sys.stdout.flush()
+
+
+class InSession:
+    """The peak of one timed run in the timing session itself (no extra run): ``start()`` before
+    the clock starts (gc, malloc_trim, peak reset, baseline), ``stop()`` after it stops.
+    ``start()`` returns False where the kernel refuses the peak reset; then nothing is read."""
+
+    def __init__(self):
+        self.base = None
+
+    def start(self) -> bool:
+        gc.collect()
+        malloc_trim()
+        if not _reset_peak():
+            self.base = None
+            return False
+        self.base = _status_kib("VmRSS") * 1024
+        return True
+
+    def stop(self) -> int | None:
+        if self.base is None:
+            return None
+        return max(0, _status_kib("VmHWM") * 1024 - self.base)
 
 
 def measure_subprocess(workload: str, size: str, tool_names: list[str],

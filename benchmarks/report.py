@@ -13,14 +13,16 @@ SCHEMA_VERSION = 1
 # Fields every result row and every workload entry carries (tests check them; docs list them).
 ROW_FIELDS = ("tool", "library", "version", "solver", "is_logitlab", "status", "reason",
               "n_repeats", "times_s", "median_time_s", "peak_memory_mib", "memory_method",
-              "objective", "objective_gap", "reached_best", "counted", "converged", "n_iter",
+              "memory_note", "objective", "objective_gap", "reached_best", "counted", "converged", "n_iter",
               "nnz", "extra")
 WORKLOAD_FIELDS = ("workload", "title", "size", "n", "d", "n_classes", "penalty", "alpha",
                    "l1_ratio", "task", "n_fits", "params", "input_mib", "data_seconds",
                    "best_objective", "best_tool", "fastest_equal_peer",
                    "fastest_equal_peer_time_s", "fastest_any_peer", "logitlab_time_s",
-                   "logitlab_reached_best", "ratio", "target", "meets_target", "memory_ratio",
-                   "lowest_memory_peer", "note", "results")
+                   "logitlab_reached_best", "ratio", "target", "meets_target",
+                   "logitlab_memory_mib", "memory_ratio", "lowest_memory_peer",
+                   "lowest_memory_peer_mib", "memory_peers_measured", "memory_target",
+                   "memory_meets_target", "note", "results")
 
 
 def machine() -> dict:
@@ -52,6 +54,26 @@ def _fmt(x, spec):
     return format(x, spec)
 
 
+def _memory_cell(r: dict) -> str:
+    """A tool's peak MiB beyond the input, or why there is none."""
+    if r["peak_memory_mib"] is not None:
+        cell = format(r["peak_memory_mib"], ".1f")
+        return cell + " (timed run)" if r["memory_method"] == "in-session-hwm" else cell
+    note = r.get("memory_note") or ""
+    if note.startswith("not measured: slow"):
+        return "– (not measured: slow)"
+    if note:
+        return "– (not measured: error)" if "not registered" not in note else "– (not measured)"
+    return "–"
+
+
+def _memory_ratio_cell(w: dict) -> str:
+    if w["memory_ratio"] is None:
+        return "–"
+    return (f"{w['memory_ratio']:.2f} ({_fmt(w['logitlab_memory_mib'], '.1f')} / "
+            f"{_fmt(w['lowest_memory_peer_mib'], '.1f')} MiB {w['lowest_memory_peer']})")
+
+
 def markdown(result: dict) -> str:
     out = []
     meta = result["meta"]
@@ -61,15 +83,17 @@ def markdown(result: dict) -> str:
                f"Python {m.get('python')}; objective judged by {meta['objective_source']}.")
     out.append("")
     out.append("| workload | logitlab s | fastest equal-objective peer | peer s | ratio | target "
-               "| met | memory ratio | note |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+               "| met | memory ratio (logitlab / lowest measured peer, MiB beyond input) "
+               "| memory met (<= 1.5) | note |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for w in result["workloads"]:
         out.append(
             f"| {w['workload']} | {_fmt(w['logitlab_time_s'], '.3f')} | "
             f"{w['fastest_equal_peer'] or '–'} | {_fmt(w['fastest_equal_peer_time_s'], '.3f')} | "
             f"{_fmt(w['ratio'], '.2f')} | {w['target']} | "
-            f"{'yes' if w['meets_target'] else 'no'} | {_fmt(w['memory_ratio'], '.2f')} | "
-            f"{w['note'] or ''} |")
+            f"{'yes' if w['meets_target'] else 'no'} | {_memory_ratio_cell(w)} | "
+            f"{'–' if w['memory_ratio'] is None else 'yes' if w['memory_meets_target'] else 'no'}"
+            f" | {w['note'] or ''} |")
     for w in result["workloads"]:
         out.append("")
         out.append(f"### {w['workload']}: {w['title']} (n={w['n']:,}, d={w['d']:,}"
@@ -77,7 +101,7 @@ def markdown(result: dict) -> str:
                    + (f", {w['n_fits']} fits per run" if w["n_fits"] > 1 else "")
                    + f", alpha={w['alpha']:.4g}, input {w['input_mib']:.1f} MiB)")
         out.append("")
-        out.append("| tool | status | median s | runs | peak MiB | objective | rel. gap "
+        out.append("| tool | status | median s | runs | peak MiB beyond input | objective | rel. gap "
                    "| equal | iters | nnz |")
         out.append("|---|---|---|---|---|---|---|---|---|---|")
         for r in w["results"]:
@@ -89,7 +113,7 @@ def markdown(result: dict) -> str:
             equal = "yes" if r["reached_best"] else "**no (stopped early)**"
             out.append(
                 f"| {r['tool']} | ok | {_fmt(r['median_time_s'], '.3f')} | {r['n_repeats']} | "
-                f"{_fmt(r['peak_memory_mib'], '.1f')} | {_fmt(r['objective'], '.12g')} | "
+                f"{_memory_cell(r)} | {_fmt(r['objective'], '.12g')} | "
                 f"{_fmt(r['objective_gap'], '.1e')} | {equal} | {r['n_iter'] if r['n_iter'] is not None else '–'} | "
                 f"{r['nnz']} |")
     return "\n".join(out) + "\n"

@@ -4,7 +4,9 @@ For each workload: generate the data once (not timed); then for each repeat r ru
 applicable tool once, the order rotated by r so that no tool always runs first or last (cache,
 turbo and allocator effects are spread evenly); each timed run is preceded by ``gc.collect()``.
 A tool whose first run takes longer than ``slow_cutoff`` seconds gets no further repeats (its
-row says so).  Then one memory run per tool (see memory.py), then the objective judgement:
+row says so).  Then memory (see memory.py): one extra run in a fresh process for each tool whose
+median time is within ``memory_time_limit``; a slower tool is not run again, its figure is the
+peak of its first timed run, read in the session.  Then the objective judgement:
 
 - objective: logitlab's objective at the tool's coefficients (the worst over its repeats);
 - best: the lowest objective any tool reached; gap = (objective - best) / |best|;
@@ -23,11 +25,12 @@ from typing import Callable
 import numpy as np
 
 from . import objective as obj
-from .memory import MIB, measure_cluster, measure_subprocess
+from .memory import MIB, InSession, measure_cluster, measure_subprocess
 from .tools import Outcome, Tool, Unavailable, all_tools
 from .workloads import WORKLOADS, Problem, make_problem
 
 REACH_RTOL = 1e-8
+MEMORY_TARGET = 1.5   # issue 7: peak memory beyond the input <= 1.5 x the lowest peer's
 
 
 def run_once(tool: Tool, problem: Problem) -> Outcome:
@@ -42,7 +45,8 @@ def _row(tool: Tool) -> dict:
     return {"tool": tool.name, "library": tool.library, "version": tool.version(),
             "solver": tool.solver, "is_logitlab": tool.is_logitlab, "status": "ok",
             "reason": None, "n_repeats": 0, "times_s": [], "median_time_s": None,
-            "peak_memory_mib": None, "memory_method": None, "objective": None,
+            "peak_memory_mib": None, "memory_method": None, "memory_note": None,
+            "objective": None,
             "objective_gap": None, "reached_best": None, "counted": False,
             "converged": None, "n_iter": None, "nnz": None, "extra": {}}
 
@@ -102,7 +106,7 @@ def _warm_up(name: str, tools: list[Tool], ctx) -> None:
 
 def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = None,
                  measure_memory: bool = True, slow_cutoff: float | None = None,
-                 memory_timeout: float = 900.0, log: Callable[[str], None] = print,
+                 memory_time_limit: float | None = None, memory_timeout: float = 900.0, log: Callable[[str], None] = print,
                  warm_up: bool = True) -> dict:
     tools = all_tools() if tools is None else tools
     wl = WORKLOADS[name]
@@ -147,10 +151,15 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
                 if row["status"] != "ok" or row.get("_stop"):
                     continue
                 gc.collect()
+                # the first timed run's peak, read in the session (memory.py): no extra run
+                probe = InSession() if measure_memory and ctx is None and r == 0 else None
                 try:
+                    measured = probe is not None and probe.start()
                     t1 = time.perf_counter()
                     out = run_once(t, problem)
                     dt = time.perf_counter() - t1
+                    if measured:
+                        row["_in_session"] = probe.stop()
                 except Unavailable as exc:
                     row.update(status="unavailable", reason=str(exc))
                     continue
@@ -167,23 +176,41 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
                                                     f"{slow_cutoff:.0f} s: not repeated")
         # memory
         if measure_memory:
-            ok_tools = [t for t in runnable if rows[t.name]["status"] == "ok"]
+            ok_tools = [t for t in runnable
+                        if rows[t.name]["status"] == "ok" and rows[t.name]["times_s"]]
+            slow = {t.name for t in ok_tools if memory_time_limit is not None
+                    and median(rows[t.name]["times_s"]) > memory_time_limit}
+            again = [t for t in ok_tools if t.name not in slow]
             registered = {x.name for x in all_tools()}
             if ctx is not None:
                 mem = {}
-                for t in ok_tools:
+                for t in again:
                     try:
                         mem[t.name] = measure_cluster(lambda: run_once(t, problem), ctx.client)
                     except Exception as exc:
                         mem[t.name] = {"error": f"{type(exc).__name__}: {exc}"}
             else:
-                names = [t.name for t in ok_tools if t.name in registered]
+                names = [t.name for t in again if t.name in registered]
+                if names:
+                    log(f"  memory runs (fresh process): {', '.join(names)}")
                 mem = measure_subprocess(name, size, names, memory_timeout) if names else {}
             for t in ok_tools:
-                m = mem.get(t.name, {"error": "not a registered tool (no memory run)"})
                 row = rows[t.name]
+                in_session = row.get("_in_session")
+                if in_session is not None:
+                    row["extra"]["in_session_peak_mib"] = in_session / MIB
+                if t.name in slow:
+                    why = (f"median {median(row['times_s']):.1f} s > {memory_time_limit:g} s "
+                           f"memory time limit: not run again for memory")
+                    if in_session is not None:
+                        row.update(peak_memory_mib=in_session / MIB, memory_method="in-session-hwm",
+                                   memory_note=f"peak of its first timed run ({why})")
+                    else:
+                        row["memory_note"] = f"not measured: slow ({why})"
+                    continue
+                m = mem.get(t.name, {"error": "not a registered tool (no memory run)"})
                 if "error" in m:
-                    row["memory_method"] = m["error"]
+                    row["memory_note"] = "not measured: " + m["error"]
                 else:
                     row["peak_memory_mib"] = m["peak_bytes"] / MIB
                     row["memory_method"] = m["method"]
@@ -195,6 +222,7 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
     for t in tools:
         row = rows[t.name]
         row.pop("_stop", None)
+        row.pop("_in_session", None)
         outs = outcomes[t.name]
         if row["status"] != "ok" or not outs:
             if row["status"] == "ok":
@@ -246,8 +274,8 @@ def _judge(wl, problem, size, rows, gen_s) -> dict:
     mem_peer = min(mem_peers, key=lambda r: r["peak_memory_mib"], default=None)
     mem_ratio = None
     if ll is not None and ll["peak_memory_mib"] is not None and mem_peer is not None:
-        # below 1 MiB the figures are page-granularity noise: floor the denominator there
-        mem_ratio = ll["peak_memory_mib"] / max(mem_peer["peak_memory_mib"], 1.0)
+        # below 1 MiB the figures are page-granularity noise: floor both there
+        mem_ratio = max(ll["peak_memory_mib"], 1.0) / max(mem_peer["peak_memory_mib"], 1.0)
     if ll is None:
         note = "logitlab did not run: " + str(rows.get("logitlab", {}).get("reason"))
     elif not ll["reached_best"]:
@@ -272,7 +300,11 @@ def _judge(wl, problem, size, rows, gen_s) -> dict:
         "logitlab_reached_best": ll["reached_best"] if ll else None,
         "ratio": ratio, "target": wl.target,
         "meets_target": (ratio is not None and ll["reached_best"] and ratio <= wl.target),
+        "logitlab_memory_mib": ll["peak_memory_mib"] if ll else None,
         "memory_ratio": mem_ratio, "lowest_memory_peer": mem_peer["tool"] if mem_peer else None,
+        "lowest_memory_peer_mib": mem_peer["peak_memory_mib"] if mem_peer else None,
+        "memory_peers_measured": len(mem_peers), "memory_target": MEMORY_TARGET,
+        "memory_meets_target": mem_ratio is not None and mem_ratio <= MEMORY_TARGET,
         "note": note,
         "results": list(rows.values()),
     }

@@ -195,6 +195,7 @@ def test_json_is_well_formed(tmp_path, capsys):
                 "reach_rtol", "machine", "total_seconds"):
         assert key in m
     assert m["size"] == "tiny" and m["repeats"] == 1 and m["machine"]["cpus"] >= 1
+    assert m["memory"] is False and m["memory_time_limit_s"] is None  # tiny: no limit
     (w,) = data["workloads"]
     assert tuple(w) == WORKLOAD_FIELDS
     assert w["workload"] == "W1" and (w["n"], w["d"]) == (400, 5)
@@ -218,6 +219,8 @@ def test_cli_rejects_unknown_workload():
         main(["--tiny", "--only", "W10"])
     with pytest.raises(SystemExit):
         main(["--tiny", "--repeats", "0"])
+    with pytest.raises(SystemExit):
+        main(["--tiny", "--memory-time-limit", "-1"])
 
 
 def test_peak_rss_mechanism_sees_native_allocations():
@@ -239,5 +242,99 @@ def test_memory_runs_in_a_fresh_process():
         assert r["memory_method"] in ("subprocess-hwm", "subprocess-rss-sampling"), r
         assert r["peak_memory_mib"] >= 0
     # an unregistered (injected) tool has no memory run, and says so
-    assert rows["fake-early-stopper"]["peak_memory_mib"] is None
-    assert "not a registered tool" in rows["fake-early-stopper"]["memory_method"]
+    fake = rows["fake-early-stopper"]
+    assert fake["peak_memory_mib"] is None and fake["memory_method"] is None
+    assert "not a registered tool" in fake["memory_note"]
+    # the ratio compares logitlab with the lowest *measured* peer, and names it
+    assert w["lowest_memory_peer"] == "sklearn-newton-cholesky"
+    assert w["memory_peers_measured"] == 1
+    assert w["lowest_memory_peer_mib"] == rows["sklearn-newton-cholesky"]["peak_memory_mib"]
+    assert w["memory_ratio"] == pytest.approx(
+        max(rows["logitlab"]["peak_memory_mib"], 1.0) / max(w["lowest_memory_peer_mib"], 1.0))
+    assert w["memory_meets_target"] == (w["memory_ratio"] <= w["memory_target"] == 1.5)
+
+
+def _slow(name, seconds, mib=0):
+    """A fake peer that takes ``seconds`` per fit and holds ``mib`` MiB while it runs, then
+    returns the mean-only model (judged like any other)."""
+    def fit(problem):
+        buf = np.ones(mib * 2**20 // 8) if mib else None  # resident: ones() writes every page
+        import time
+        time.sleep(seconds)
+        del buf
+        K = 1 if problem.binary else problem.n_classes
+        p = float(np.mean(problem.y))
+        return Outcome(np.zeros((K, problem.d)), np.full(K, math.log(p / (1 - p))), True, 1)
+    return Tool(name, "fake", "sleep", (), lambda p: None, fit)
+
+
+def test_a_slow_tool_is_not_run_again_for_memory(monkeypatch):
+    """Above the memory time limit a tool gets no extra run: its figure is the peak of its
+    first timed run (read in the session), and the tables say so."""
+    calls = []
+    real = memory.measure_subprocess
+
+    def spy(workload, size, names, timeout):
+        calls.append(list(names))
+        return real(workload, size, names, timeout)
+
+    monkeypatch.setattr("benchmarks.runner.measure_subprocess", spy)
+    slow = _slow("fake-slow", 0.6, mib=60)
+    w = run_workload("W1", "tiny", repeats=2, measure_memory=True, log=lambda s: None,
+                     warm_up=False, memory_time_limit=0.3,
+                     tools=_tools("sklearn-newton-cholesky") + [slow])
+    rows = _rows(w)
+    assert calls == [["logitlab", "sklearn-newton-cholesky"]]  # the slow tool is not re-run
+    r = rows["fake-slow"]
+    assert r["status"] == "ok" and r["n_repeats"] == 2 and r["median_time_s"] > 0.3
+    assert "memory time limit" in r["memory_note"]
+    if memory._reset_peak():
+        assert r["memory_method"] == "in-session-hwm"
+        assert r["peak_memory_mib"] >= 55  # the 60 MiB it held during the timed run
+        assert "(timed run)" in markdown({"meta": _meta(), "workloads": [w]})
+        # a fast tool carries its in-session figure too, as a cross-check of the two readings
+        assert rows["logitlab"]["extra"]["in_session_peak_mib"] >= 0
+        # the slow tool is the heaviest peer: the lowest measured peer is the other one
+        assert w["lowest_memory_peer"] == "sklearn-newton-cholesky"
+    else:
+        assert r["peak_memory_mib"] is None and r["memory_note"].startswith("not measured: slow")
+        assert "– (not measured: slow)" in markdown({"meta": _meta(), "workloads": [w]})
+    for name in ("logitlab", "sklearn-newton-cholesky"):
+        assert rows[name]["memory_method"] in ("subprocess-hwm", "subprocess-rss-sampling")
+        assert rows[name]["memory_note"] is None
+    assert not any(k.startswith("_") for row in w["results"] for k in row)
+
+
+def test_a_slow_tool_without_an_in_session_figure_is_reported_not_measured(monkeypatch):
+    """Where the kernel refuses the peak reset no in-session figure exists: the row says
+    "not measured: slow", the tables show it, and the ratio uses the peers that were measured."""
+    monkeypatch.setattr("benchmarks.memory.InSession.start", lambda self: False)
+    slow = _slow("fake-slow", 0.6)
+    w = run_workload("W2", "tiny", repeats=1, measure_memory=True, log=lambda s: None,
+                     warm_up=False, memory_time_limit=0.3,
+                     tools=_tools("sklearn-newton-cholesky") + [slow])
+    r = _rows(w)["fake-slow"]
+    assert r["peak_memory_mib"] is None and r["memory_method"] is None
+    assert r["memory_note"].startswith("not measured: slow (median ")
+    assert "in_session_peak_mib" not in r["extra"]
+    text = markdown({"meta": _meta(), "workloads": [w]})
+    assert "| fake-slow | ok |" in text and "– (not measured: slow)" in text
+    assert w["lowest_memory_peer"] == "sklearn-newton-cholesky" and w["memory_peers_measured"] == 1
+    assert "sklearn-newton-cholesky)" in text  # the summary names the peer compared with
+    data = json.loads(to_json({"meta": _meta(), "workloads": [w]}))
+    (wj,) = data["workloads"]
+    assert tuple(wj) == WORKLOAD_FIELDS
+    for row in wj["results"]:
+        assert tuple(row) == ROW_FIELDS
+        assert row["peak_memory_mib"] is None or isinstance(row["peak_memory_mib"], float)
+        assert row["memory_note"] is None or isinstance(row["memory_note"], str)
+    assert isinstance(wj["memory_ratio"], float) and isinstance(wj["memory_meets_target"], bool)
+
+
+def test_no_memory_means_no_memory_fields():
+    w = run_workload("W1", "tiny", repeats=1, measure_memory=False, log=lambda s: None,
+                     warm_up=False, memory_time_limit=0.0, tools=_tools())
+    r = _rows(w)["logitlab"]
+    assert r["peak_memory_mib"] is None and r["memory_method"] is None
+    assert r["memory_note"] is None and "in_session_peak_mib" not in r["extra"]
+    assert w["memory_ratio"] is None and w["memory_meets_target"] is False
