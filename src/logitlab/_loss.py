@@ -12,24 +12,17 @@ so solvers never touch them and another backend (sparse, Dask) is another loss c
 """
 from __future__ import annotations
 
-import functools
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import scipy.sparse as sp
 from scipy.linalg import blas
-from threadpoolctl import threadpool_limits
 
 from ._links import Link
+from ._threads import in_two_halves
+from ._threads import pool as _pool  # noqa: F401  (TODO: _multinomial_loss imports it from here)
 
 
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
 _FUSED_BLOCK = 8_192       # rows per block: a few MB, still in cache between X w and X^T r
-
-
-@functools.lru_cache(maxsize=1)
-def _pool():
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="logitlab")
 
 
 class _Cache:
@@ -97,9 +90,7 @@ def _blocked_syrk(X, root_d, rows=None, intercept=False):
             G = blas.dsyrk(1.0, A.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=True)
         return G
 
-    half = n // 2
-    with threadpool_limits(1):
-        parts = [p.result() for p in (_pool().submit(part, 0, half), _pool().submit(part, half, n))]
+    parts = in_two_halves(part, n)
     return parts[0] + parts[1]
 
 
@@ -214,9 +205,7 @@ class BinaryLoss:
                 g += Xb.T @ r
             return f, gb, g
 
-        half = self.n // 2
-        with threadpool_limits(1):
-            parts = [p.result() for p in (_pool().submit(part, 0, half), _pool().submit(part, half, self.n))]
+        parts = in_two_halves(part, self.n)
         self._cache.put(theta, eta)
         f = sum(p[0] for p in parts)
         g = parts[0][2] + parts[1][2]

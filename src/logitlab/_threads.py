@@ -1,0 +1,36 @@
+"""Threads for the large-data passes: one pool of two workers, and single-threaded BLAS.
+
+The passes over large dense X run their two halves in two Python threads (numpy and BLAS
+release the GIL), each with single-threaded BLAS: on these memory-bound products that beats
+one multi-threaded BLAS call per product. ``threadpoolctl`` inspects the loaded libraries
+when a controller is made (a few milliseconds), so one controller is made and kept.
+"""
+from __future__ import annotations
+
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
+from threadpoolctl import ThreadpoolController
+
+
+@functools.lru_cache(maxsize=1)
+def pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="logitlab")
+
+
+@functools.lru_cache(maxsize=1)
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def single_threaded_blas():
+    """Context manager: BLAS / LAPACK on one thread inside (process-wide, as threadpoolctl)."""
+    return _controller().limit(limits=1)
+
+
+def in_two_halves(part, n):
+    """[part(0, n // 2), part(n // 2, n)] computed in the two pool threads, single-threaded BLAS."""
+    half = n // 2
+    with single_threaded_blas():
+        futures = (pool().submit(part, 0, half), pool().submit(part, half, n))
+        return [f.result() for f in futures]
