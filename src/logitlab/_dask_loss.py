@@ -78,6 +78,9 @@ class _DaskPasses:
     """Pass machinery shared by the binary and multinomial dask losses."""
 
     MAX_PIECES = ("etamax",)  # reduced with max, not sum
+    # the exact Hessian costs no extra pass (workers sum it beside the gradient), so Newton's
+    # full-data steps use it rather than a gathered row sample (``Objective.curvature_rows``)
+    hessian_in_pass = True
 
     def _init_passes(self, data, cfg, sw_sum):
         self.data = data  # dict: X (n, d) float, y (n,), w (n,) or None, o (n,) / (n, K) or None

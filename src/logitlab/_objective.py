@@ -85,6 +85,8 @@ class Objective:
         data pass worth of arithmetic (m p^2 / 2 flops against n p numbers read; ~32 n / p
         rows on these machines), which brings the convergence rate from ~sqrt(p / 25000) to
         ~sqrt(p^2 / 32 n) and saves two or three passes over the data."""
+        if getattr(self.loss, "hessian_in_pass", False):  # dask: summed on the workers, one pass
+            return None
         rows = max(m, int(32 * self.n_rows / self.n_params))
         return None if rows >= self.n_rows else rows
 
