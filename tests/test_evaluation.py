@@ -279,3 +279,190 @@ def test_bad_input_gives_clear_errors(binary, multi):
         logitlab.evaluate(mmodel, mX[my != "c"], my[my != "c"])
     with pytest.raises(ParameterError, match="only applies to binary"):
         logitlab.evaluate(mmodel, mX, my, threshold=0.4)
+
+
+# ------------------------------------------------------------------ sample weights
+def _weights(n, seed=3, zeros=True):
+    w = np.random.default_rng(seed).uniform(0.1, 4.0, n)
+    if zeros:
+        w[::17] = 0.0                                # rows that must not count at all
+    return w
+
+
+def _weighted_ks(y, p, w):
+    """max over t of F_neg(t) - F_pos(t): the weighted two-sample KS statistic, by its ECDFs."""
+    grid = np.unique(p)
+    cdf = [np.array([w[(y == c) & (p <= t)].sum() for t in grid]) / w[y == c].sum() for c in (0, 1)]
+    return np.max(cdf[0] - cdf[1])
+
+
+@pytest.mark.parametrize("threshold", [None, 0.35])
+def test_weighted_binary_metrics_equal_scikit_learn(binary, threshold):
+    model, X, labels = binary
+    w = _weights(len(labels))
+    r = logitlab.evaluate(model, X, labels, threshold=threshold, sample_weight=w)
+    y = (labels == model.classes_[1]).astype(int)
+    p = model.predict_proba(X)[:, 1]
+    pred = (p >= (0.5 if threshold is None else threshold)).astype(int)
+    m = r.metrics
+    sk = {
+        "accuracy": skm.accuracy_score(y, pred, sample_weight=w),
+        "balanced_accuracy": skm.balanced_accuracy_score(y, pred, sample_weight=w),
+        "precision": skm.precision_score(y, pred, sample_weight=w),
+        "recall": skm.recall_score(y, pred, sample_weight=w),
+        "specificity": skm.recall_score(y, pred, pos_label=0, sample_weight=w),
+        "f1": skm.f1_score(y, pred, sample_weight=w),
+        "roc_auc": skm.roc_auc_score(y, p, sample_weight=w),
+        "gini": 2 * skm.roc_auc_score(y, p, sample_weight=w) - 1,
+        "average_precision": skm.average_precision_score(y, p, sample_weight=w),
+        "log_loss": skm.log_loss(y, p, sample_weight=w),
+        "brier": skm.brier_score_loss(y, p, sample_weight=w),
+        "prevalence": np.average(y, weights=w),
+    }
+    for key, value in sk.items():
+        assert m[key] == pytest.approx(value, abs=1e-14), key
+    assert m["ks"] == pytest.approx(_weighted_ks(y, p, w), abs=1e-12)
+    np.testing.assert_allclose(r.confusion_matrix, skm.confusion_matrix(y, pred, sample_weight=w),
+                               rtol=1e-15)
+    fpr, tpr, _ = skm.roc_curve(y, p, sample_weight=w)
+    np.testing.assert_array_equal(r.roc["fpr"], fpr)
+    np.testing.assert_array_equal(r.roc["tpr"], tpr)
+    prec, rec, _ = skm.precision_recall_curve(y, p, sample_weight=w)
+    np.testing.assert_array_equal(r.pr["precision"], prec)
+    assert r.weight_sums == pytest.approx({c: w[labels == c].sum() for c in model.classes_})
+    # unweighted metrics differ: the weights are used
+    assert m["log_loss"] != pytest.approx(logitlab.evaluate(model, X, labels).metrics["log_loss"])
+
+
+def test_weighted_multiclass_metrics_equal_scikit_learn(multi):
+    model, X, y = multi
+    w = _weights(len(y), seed=4)
+    r = logitlab.evaluate(model, X, y, sample_weight=w)
+    proba = model.predict_proba(X)
+    pred = model.classes_[np.argmax(proba, axis=1)]
+    np.testing.assert_allclose(r.confusion_matrix,
+                               skm.confusion_matrix(y, pred, labels=model.classes_, sample_weight=w))
+    p, rc, f, s = skm.precision_recall_fscore_support(y, pred, labels=model.classes_, sample_weight=w)
+    np.testing.assert_allclose(r.per_class["precision"], p, atol=1e-15)
+    np.testing.assert_allclose(r.per_class["f1"], f, atol=1e-15)
+    np.testing.assert_allclose(r.per_class["support"], s, rtol=1e-15)   # weighted support
+    for how in ("macro", "weighted", "micro"):
+        assert r.metrics[f"f1_{how}"] == pytest.approx(
+            skm.f1_score(y, pred, average=how, sample_weight=w), abs=1e-15)
+        assert r.metrics[f"recall_{how}"] == pytest.approx(
+            skm.recall_score(y, pred, average=how, sample_weight=w), abs=1e-15)
+    for how in ("macro", "weighted"):
+        assert r.metrics[f"roc_auc_{how}"] == pytest.approx(skm.roc_auc_score(
+            y, proba, multi_class="ovr", average=how, sample_weight=w), abs=1e-14)
+        assert r.metrics[f"average_precision_{how}"] == pytest.approx(skm.average_precision_score(
+            y[:, None] == model.classes_, proba, average=how, sample_weight=w), abs=1e-14)
+    for j, c in enumerate(model.classes_):
+        yj = (y == c).astype(int)
+        assert r.per_class.loc[c, "roc_auc"] == pytest.approx(
+            skm.roc_auc_score(yj, proba[:, j], sample_weight=w), abs=1e-14)
+        assert r.per_class.loc[c, "brier"] == pytest.approx(
+            skm.brier_score_loss(yj, proba[:, j], sample_weight=w), abs=1e-15)
+    assert r.metrics["accuracy"] == pytest.approx(skm.accuracy_score(y, pred, sample_weight=w), abs=1e-15)
+    assert r.metrics["balanced_accuracy"] == pytest.approx(
+        skm.balanced_accuracy_score(y, pred, sample_weight=w), abs=1e-15)
+    assert r.metrics["log_loss"] == pytest.approx(skm.log_loss(y, proba, sample_weight=w), abs=1e-15)
+    assert r.metrics["brier"] == pytest.approx(
+        np.average(np.sum((proba - (y[:, None] == model.classes_)) ** 2, axis=1), weights=w), abs=1e-14)
+    assert r.metrics["specificity_weighted"] == pytest.approx(
+        s @ r.per_class["specificity"].to_numpy() / s.sum(), abs=1e-15)
+
+
+@pytest.mark.parametrize("data", ["binary", "multi"])
+def test_integer_weights_equal_repeated_rows(binary, multi, data):
+    # frequency weights: every metric equals the unweighted metric of the repeated rows
+    # (rows of weight 0 dropped), except the AUC interval, which a weighted report does not give
+    model, X, y = binary if data == "binary" else multi
+    w = np.random.default_rng(5).integers(0, 4, len(y))
+    proba = model.predict_proba(X)
+    a = evaluate_proba(y, proba, model.classes_, sample_weight=w)
+    b = evaluate_proba(np.repeat(y, w), np.repeat(proba, w, axis=0), model.classes_)
+    assert a.metrics.keys() == b.metrics.keys()
+    for key in a.metrics:
+        if "_ci_" not in key:
+            assert a.metrics[key] == pytest.approx(b.metrics[key], rel=1e-11, abs=1e-13), key
+    np.testing.assert_allclose(a.confusion_matrix, b.confusion_matrix)
+    assert a.weight_sums == pytest.approx(b.class_counts)
+    for c in a.curves:
+        ra, rb = a.curves[c]["reliability"], b.curves[c]["reliability"]
+        np.testing.assert_allclose(ra["weight"], rb["count"])
+        np.testing.assert_allclose(ra["fraction_positive"], rb["fraction_positive"], rtol=1e-12)
+        np.testing.assert_allclose(ra["mean_predicted"], rb["mean_predicted"], rtol=1e-12)
+    if data == "multi":
+        np.testing.assert_allclose(a.per_class["support"], b.per_class["support"])
+
+
+def test_weights_scale_free_and_ones_equal_unweighted(binary):
+    model, X, labels = binary
+    w = _weights(len(labels))
+    a = logitlab.evaluate(model, X, labels, sample_weight=w).metrics
+    b = logitlab.evaluate(model, X, labels, sample_weight=7.5 * w).metrics
+    assert a == pytest.approx(b, rel=1e-10, nan_ok=True)
+    ones = logitlab.evaluate(model, X, labels, sample_weight=np.ones(len(labels)))
+    plain = logitlab.evaluate(model, X, labels)
+    for key, value in plain.metrics.items():
+        if "_ci_" not in key:
+            assert ones.metrics[key] == pytest.approx(value, rel=1e-12, abs=1e-15), key
+    np.testing.assert_array_equal(ones.confusion_matrix, plain.confusion_matrix)
+
+
+def test_weighted_calibration_line_equals_statsmodels(binary):
+    sm = pytest.importorskip("statsmodels.api")
+    model, X, labels = binary
+    y = (labels == model.classes_[1]).astype(int)
+    w = _weights(len(labels), zeros=False)
+    p = expit(0.6 * logit(model.predict_proba(X)[:, 1]) + 0.4)
+    r = evaluate_proba(labels, p, model.classes_, sample_weight=w)
+    lp = logit(p)
+    fam = sm.families.Binomial()
+    slope_fit = sm.GLM(y, sm.add_constant(lp), family=fam, var_weights=w).fit(tol=1e-12)
+    cil_fit = sm.GLM(y, np.ones((y.size, 1)), family=fam, offset=lp, var_weights=w).fit(tol=1e-12)
+    # weighted MLEs of 1-2 parameters; 1e-7 is far above Newton's convergence error
+    assert r.metrics["calibration_slope"] == pytest.approx(slope_fit.params[1], abs=1e-7)
+    assert r.metrics["calibration_intercept"] == pytest.approx(cil_fit.params[0], abs=1e-7)
+    # ECE from its weighted definition, bin by bin
+    ids = np.searchsorted(np.linspace(0, 1, 11)[1:-1], p)
+    ece = sum(w[ids == b].sum() / w.sum() * abs(np.average(y[ids == b], weights=w[ids == b])
+                                                 - np.average(p[ids == b], weights=w[ids == b]))
+              for b in range(10) if np.any(ids == b))
+    assert r.metrics["ece"] == pytest.approx(ece, abs=1e-14)
+
+
+def test_weighted_report_has_no_delong_interval_and_says_so(binary, multi):
+    model, X, labels = binary
+    r = logitlab.evaluate(model, X, labels, sample_weight=_weights(len(labels)))
+    assert r.auc_ci["method"] == "none (sample weights)"
+    assert r.auc_ci["auc"] == r.metrics["roc_auc"]
+    assert np.isnan(r.auc_ci["se"]) and np.isnan(r.metrics["roc_auc_ci_low"])
+    d = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert d["auc_ci"]["ci_low"] is None and d["weight_sums"][0]["weight"] > 0
+    text = str(r)
+    assert "no confidence interval" in text and "DeLong" in text and "sums of sample weights" in text
+    mmodel, mX, my = multi
+    mr = logitlab.evaluate(mmodel, mX, my, sample_weight=_weights(len(my)))
+    assert all(np.isnan(ci["se"]) for ci in mr.auc_ci.values())
+    json.dumps(mr.to_dict(), allow_nan=False)
+
+
+def test_bad_sample_weights_give_clear_errors(binary):
+    model, X, labels = binary
+    n = len(labels)
+    cases = [  # the estimator's weight rules and messages, plus one positive total per class
+        (np.r_[-1.0, np.ones(n - 1)], DataError, "1 negative values"),
+        (np.r_[np.ones(n - 1), np.nan], DataError, "1 NaN or infinite values"),
+        (np.r_[np.inf, np.ones(n - 1)], DataError, "NaN or infinite"),
+        (np.ones(n - 1), DataError, f"sample_weight has {n - 1} values but X has {n} rows"),
+        (np.zeros(n), DataError, "sums to zero"),
+        (np.where(labels == "bad", 0.0, 1.0), DataError, r"class\(es\) \['bad'\] all have zero sample_weight"),
+        (np.ones((n, 2)), DataError, "one-dimensional"),
+        (np.array(["1"] * n), DataTypeError, "sample_weight must be numbers"),
+    ]
+    for w, err, match in cases:
+        with pytest.raises(err, match=match):
+            logitlab.evaluate(model, X, labels, sample_weight=w)
+        with pytest.raises(err, match=match):
+            evaluate_proba(labels, model.predict_proba(X), model.classes_, sample_weight=w)

@@ -82,10 +82,8 @@ def check_labels(y, classes, *, min_classes: int = 2, name: str = "y") -> np.nda
     if np.count_nonzero(present) < min(min_classes, len(classes)) or (
         min_classes >= len(classes) and (present == 0).any()
     ):
-        missing = [classes[k].item() if hasattr(classes[k], "item") else classes[k]
-                   for k in np.flatnonzero(present == 0)]
         raise DataError(
-            f"{name} has no rows of class(es) {missing} (counts per class: "
+            f"{name} has no rows of class(es) {_labels(classes, present == 0)} (counts per class: "
             f"{dict(zip(classes.tolist(), present.tolist()))}); ROC, AUC and the per-class "
             "metrics need every class present. Use a larger or stratified evaluation sample."
         )
@@ -135,6 +133,33 @@ def check_proba(proba, n_rows: int, n_classes: int, *, name: str = "predicted pr
             "pass predict_proba output, not scores."
         )
     return proba
+
+
+def check_sample_weight(sample_weight, codes: np.ndarray, classes) -> np.ndarray | None:
+    """Evaluation weights: None, or one finite weight >= 0 per label (the estimator's rules),
+    every class with a positive total (the per-class metrics need each class present)."""
+    if sample_weight is None:
+        return None
+    from ._data import check_sample_weight as check_fit_weight
+
+    if np.ndim(sample_weight) > 1:
+        raise DataError(f"sample_weight must be one-dimensional (one weight per row); got shape "
+                        f"{np.shape(sample_weight)}.")
+    w = check_fit_weight(sample_weight, codes.size)
+    classes = np.asarray(classes)
+    totals = np.bincount(codes, weights=w, minlength=len(classes))
+    if (totals == 0).any():
+        raise DataError(
+            f"the rows of class(es) {_labels(classes, totals == 0)} all have zero sample_weight "
+            f"(weight per class: {dict(zip(classes.tolist(), totals.tolist()))}); ROC, AUC and "
+            "the per-class metrics need every class with positive weight."
+        )
+    return w
+
+
+def _labels(classes, mask) -> list:
+    """The user labels of ``classes`` where ``mask`` holds, as plain Python values."""
+    return [classes[k].item() if hasattr(classes[k], "item") else classes[k] for k in np.flatnonzero(mask)]
 
 
 def model_proba(model, X, y, *, min_classes: int | None = None):

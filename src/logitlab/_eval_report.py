@@ -35,13 +35,20 @@ def _fmt(v) -> str:
     return f"{v:.4f}"
 
 
-def _matrix(cm, labels) -> list[str]:
+def _cell(v) -> str:
+    """A count, or a sum of sample weights (4 significant digits when not a whole number)."""
+    return str(int(v)) if float(v).is_integer() else f"{v:.4g}"
+
+
+def _matrix(cm, labels, weighted=False) -> list[str]:
     names = [str(c) for c in labels]
-    width = max([len(s) for s in names] + [len(str(int(cm.max())))] + [4])
-    lines = ["Confusion matrix (rows: true class, columns: predicted class)",
+    cells = [[_cell(v) for v in row] for row in cm]
+    width = max([len(s) for s in names] + [len(c) for row in cells for c in row] + [4])
+    what = "sums of sample weights; " if weighted else ""
+    lines = [f"Confusion matrix ({what}rows: true class, columns: predicted class)",
              " " * (width + 2) + " ".join(s.rjust(width) for s in names)]
-    for name, row in zip(names, cm):
-        lines.append(name.rjust(width) + "  " + " ".join(str(int(v)).rjust(width) for v in row))
+    for name, row in zip(names, cells):
+        lines.append(name.rjust(width) + "  " + " ".join(c.rjust(width) for c in row))
     return lines
 
 
@@ -53,16 +60,21 @@ def format_report(r) -> str:
                 f"P >= {r.threshold:g}")
     else:
         head = f"Multiclass evaluation: {r.n} rows, {len(r.classes)} classes (argmax predictions)"
-    lines = [head, ""] + _matrix(r.confusion_matrix, r.classes) + [""]
+    weighted = r.weight_sums is not None
+    if weighted:
+        head += f"; weighted by sample_weight (total weight {sum(r.weight_sums.values()):.6g})"
+    lines = [head, ""] + _matrix(r.confusion_matrix, r.classes, weighted) + [""]
     if r.kind == "binary":
         ci = r.auc_ci
         for key, value in r.metrics.items():
             if key.startswith("roc_auc_ci") or key == "prevalence":
                 continue
             text = _fmt(value)
-            if key == "roc_auc":
+            if key == "roc_auc" and ci["method"] == "delong":
                 text += (f"  ({ci['level']:.0%} CI {_fmt(ci['ci_low'])} to "
                          f"{_fmt(ci['ci_high'])}, DeLong)")
+            elif key == "roc_auc":
+                text += "  (no confidence interval: DeLong has no weighted form)"
             lines.append(f"{key:<24}{text}")
     else:
         for key, value in r.metrics.items():
