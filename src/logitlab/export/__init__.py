@@ -8,9 +8,11 @@
 """
 from __future__ import annotations
 
-from ._format import FORMAT, SCHEMA_VERSION
-from .json_read import ModelBundle, bundle_from_dict, load, load_bundle
-from .json_write import model_to_dict, save
-from .sql import quote_identifier, to_sql
+# model_to_dict, bundle_from_dict, quote_identifier and FORMAT stay importable from here
+# (as before the split) without being part of __all__
+from ._format import FORMAT, SCHEMA_VERSION  # noqa: F401
+from .json_read import ModelBundle, bundle_from_dict, load, load_bundle  # noqa: F401
+from .json_write import model_to_dict, save  # noqa: F401
+from .sql import quote_identifier, to_sql  # noqa: F401
 
 __all__ = ["save", "load", "load_bundle", "to_sql", "ModelBundle", "SCHEMA_VERSION"]
