@@ -180,6 +180,42 @@ def test_help_explains_every_option_with_examples(work):
     assert "--cost-fn" in p.stdout and "Examples:" in p.stdout
 
 
+def test_shared_options_are_declared_once_with_the_same_help():
+    """--sep / --drop-missing / --out / --threshold come from commands._common: the same help
+    and behaviour wherever they appear."""
+    from types import SimpleNamespace
+
+    from logitlab import ParameterError
+    from logitlab.cli import build_parser
+    from logitlab.commands._common import decision_threshold
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+
+    def option(command, flag):
+        return next(a for a in sub.choices[command]._actions if flag in a.option_strings)
+
+    for flag, commands in {"--sep": ("fit", "predict", "report"), "--drop-missing": ("fit", "predict", "report"),
+                           "--threshold": ("predict", "report")}.items():
+        helps = {option(c, flag).help for c in commands}
+        assert len(helps) == 1, (flag, helps)
+    for command in ("demo", "fit", "report"):
+        out = option(command, "--out")
+        assert out.help.startswith(f"output folder (default ./{out.default}), e.g. --out ")
+    args = parser.parse_args(["report", "m.json", "d.csv", "--sep", ";", "--drop-missing", "--threshold", "0.3"])
+    assert (args.sep, args.drop_missing, args.threshold, args.out) == (";", True, 0.3, "logitlab-report")
+
+    def bundle(classes, threshold):
+        return SimpleNamespace(model=SimpleNamespace(classes_=np.array(classes)), threshold=threshold)
+
+    assert decision_threshold(None, bundle(["no", "yes"], None)) == 0.5
+    assert decision_threshold(None, bundle(["no", "yes"], 0.0)) == 0.0  # a stored 0 is kept
+    assert decision_threshold(0.3, bundle(["no", "yes"], 0.7)) == 0.3
+    assert decision_threshold(None, bundle(["a", "b", "c"], None)) is None
+    for t, classes in ((1.5, ["no", "yes"]), (0.3, ["a", "b", "c"])):
+        with pytest.raises(ParameterError, match="--threshold needs a binary model"):
+            decision_threshold(t, bundle(classes, None))
+
+
 # -- bad input: one line on stderr, exit code 1, no traceback, no output ---------------------
 def _bad_cases(d: Path, model: Path):
     d.mkdir(exist_ok=True)

@@ -28,6 +28,42 @@ def parser(sub, name, help, description, epilog):
                           formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
+# -- options shared by several subcommands (declared once: same flags, help and behaviour) ----
+def add_table_options(p) -> None:
+    """--sep and --drop-missing, for commands reading a CSV / Parquet DATA file."""
+    p.add_argument("--sep", metavar="CHAR", help="CSV delimiter (default ','), e.g. --sep ';'")
+    p.add_argument("--drop-missing", action="store_true",
+                   help="drop rows with missing values (default: stop with an error naming them)")
+
+
+def add_out_option(p, default: str, example: str) -> None:
+    """--out DIR, the output folder (created if missing)."""
+    p.add_argument("--out", default=default, metavar="DIR",
+                   help=f"output folder (default ./{default}), e.g. --out {example}")
+
+
+def add_threshold_option(p) -> None:
+    """--threshold T, for commands applying a saved binary model."""
+    p.add_argument("--threshold", type=float, metavar="T",
+                   help="decision threshold: positive when p >= T (default: the model's threshold), "
+                        "e.g. --threshold 0.3")
+
+
+def decision_threshold(threshold, bundle) -> float | None:
+    """The threshold a saved model is applied with: --threshold, else the model's, else 0.5;
+    None for multiclass models (argmax). Refuses --threshold for multiclass models or outside
+    [0, 1]."""
+    n_classes = len(bundle.model.classes_)
+    if threshold is not None and (n_classes != 2 or not 0 <= threshold <= 1):
+        raise ParameterError("--threshold needs a binary model and a value in [0, 1]"
+                             f" (got {threshold}, model has {n_classes} classes)")
+    if n_classes != 2:
+        return None
+    if threshold is not None:
+        return threshold
+    return bundle.threshold if bundle.threshold is not None else 0.5
+
+
 # -- reading ----------------------------------------------------------------------------------
 def read_table(path: str, sep: str | None = None) -> pd.DataFrame:
     """Read CSV (any other extension is read as CSV) or Parquet (.parquet / .pq)."""

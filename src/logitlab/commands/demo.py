@@ -23,8 +23,7 @@ Examples:
 def register(sub):
     p = C.parser(sub, "demo", "run the whole pipeline on built-in data and write a report",
                  "Fit, explain, evaluate and report on the Breast Cancer Wisconsin data.", EPILOG)
-    p.add_argument("--out", default="logitlab-demo", metavar="DIR",
-                   help="output folder (default: ./logitlab-demo; created if missing)")
+    C.add_out_option(p, "logitlab-demo", "/tmp/demo")
     p.add_argument("--unpenalised", action="store_true",
                    help="fit by plain maximum likelihood instead of L2 (the data are separable: "
                         "the report then shows the separation warning)")

@@ -56,11 +56,8 @@ def register(sub):
     p.add_argument("--cost-fn", type=float, metavar="C", help="cost of a false negative, e.g. --cost-fn 5")
     p.add_argument("--target-recall", type=float, metavar="R",
                    help="choose the highest threshold reaching this recall, e.g. --target-recall 0.9")
-    p.add_argument("--sep", metavar="CHAR", help="CSV delimiter (default ','), e.g. --sep ';'")
-    p.add_argument("--drop-missing", action="store_true",
-                   help="drop rows with missing values (default: stop with an error naming them)")
-    p.add_argument("--out", default="logitlab-fit", metavar="DIR",
-                   help="output folder (default ./logitlab-fit), e.g. --out churn-model")
+    C.add_table_options(p)
+    C.add_out_option(p, "logitlab-fit", "churn-model")
     p.set_defaults(func=run)
 
 

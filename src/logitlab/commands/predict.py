@@ -24,15 +24,12 @@ def register(sub):
                  "Write probabilities, labels and optional reason codes for DATA.", EPILOG)
     p.add_argument("model", metavar="MODEL", help="model.json written by 'logitlab fit', e.g. out/model.json")
     p.add_argument("data", metavar="DATA", help="CSV or Parquet file with the training columns, e.g. new.csv")
-    p.add_argument("--threshold", type=float, metavar="T",
-                   help="label positive when p >= T (default: the model's threshold), e.g. --threshold 0.3")
+    C.add_threshold_option(p)
     p.add_argument("--reasons", type=int, default=0, metavar="K",
                    help="add the top-K reason codes per row (binary models), e.g. --reasons 3")
     p.add_argument("--output", "-o", metavar="FILE",
                    help="write CSV here (atomically) instead of stdout, e.g. --output scored.csv")
-    p.add_argument("--sep", metavar="CHAR", help="CSV delimiter of DATA (default ','), e.g. --sep ';'")
-    p.add_argument("--drop-missing", action="store_true",
-                   help="drop rows with missing values (default: stop with an error naming them)")
+    C.add_table_options(p)
     p.set_defaults(func=run)
 
 
@@ -61,9 +58,7 @@ def run(args) -> int:
     model = bundle.model
     classes = list(model.classes_)
     binary = len(classes) == 2
-    if args.threshold is not None and (not binary or not 0 <= args.threshold <= 1):
-        raise ParameterError("--threshold needs a binary model and a value in [0, 1]"
-                             f" (got {args.threshold}, model has {len(classes)} classes)")
+    t = C.decision_threshold(args.threshold, bundle)
     if args.reasons < 0 or (args.reasons and not binary):
         raise ParameterError("--reasons needs a binary model and K >= 1")
     frame = C.read_table(args.data, args.sep)
@@ -71,7 +66,6 @@ def run(args) -> int:
     proba = model.predict_proba(X)
     out = frame.copy()
     if binary:
-        t = args.threshold if args.threshold is not None else (bundle.threshold if bundle.threshold is not None else 0.5)
         out[f"p_{classes[1]}"] = proba[:, 1]
         out["label"] = np.where(proba[:, 1] >= t, classes[1], classes[0])
     else:

@@ -23,13 +23,9 @@ def register(sub):
     p.add_argument("data", metavar="DATA", help="CSV or Parquet file with the training columns and the target")
     p.add_argument("--target", metavar="COL",
                    help="outcome column (default: the one the model was trained on), e.g. --target churned")
-    p.add_argument("--threshold", type=float, metavar="T",
-                   help="decision threshold (default: the model's), e.g. --threshold 0.3")
-    p.add_argument("--sep", metavar="CHAR", help="CSV delimiter (default ','), e.g. --sep ';'")
-    p.add_argument("--drop-missing", action="store_true",
-                   help="drop rows with missing values (default: stop with an error naming them)")
-    p.add_argument("--out", default="logitlab-report", metavar="DIR",
-                   help="output folder (default ./logitlab-report), e.g. --out march-report")
+    C.add_threshold_option(p)
+    C.add_table_options(p)
+    C.add_out_option(p, "logitlab-report", "march-report")
     p.set_defaults(func=run)
 
 
@@ -49,17 +45,13 @@ def run(args) -> int:
     model = bundle.model
     classes = list(model.classes_)
     binary = len(classes) == 2
-    if args.threshold is not None and (not binary or not 0 <= args.threshold <= 1):
-        raise ParameterError(f"--threshold needs a binary model and a value in [0, 1], got {args.threshold}")
+    threshold = C.decision_threshold(args.threshold, bundle)
     frame = C.read_table(args.data, args.sep)
     C.check_target(frame, target, args.data)
     frame = C.handle_missing(frame, [target], args.drop_missing, args.data)
     X, frame = C.bundle_design(bundle, frame, args.data, args.drop_missing)
     y = frame[target].to_numpy()
     C.target_classes(frame[target], args.data, target)
-    threshold = None
-    if binary:
-        threshold = args.threshold if args.threshold is not None else (bundle.threshold or 0.5)
     ev = evaluate(model, X, y, threshold)
     curve = None
     if binary:
