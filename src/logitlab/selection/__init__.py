@@ -5,7 +5,8 @@ Objective (docs/engine.md): weighted mean negative log-likelihood
 
 The modules follow the data:
 
-- ``_inputs``: penalty / l1_ratio / grid parameters and the data (X, y, weights) checked once;
+- ``_inputs``: penalty / l1_ratio / grid parameters and the data (X, y, sample and class weights,
+  offset) checked once, with the estimator's rules;
 - ``_grid``: ``alpha_max``, the top of the grid, and the log-spaced grid below it;
 - ``paths``: ``path`` and ``PathResult``, one warm-started fit per alpha;
 - ``_folds`` and ``_scoring``: cross-validation splits, the path run on each fold, scorers;
