@@ -1,11 +1,51 @@
-"""Multinomial (softmax) loss: the K-class counterpart of ``BinaryLoss`` (layout in ``_loss``)."""
+"""Multinomial (softmax) loss: the K-class counterpart of ``BinaryLoss`` (layout in ``_loss``).
+
+Dense data are processed in row blocks: each block of X is read once for the linear predictor
+and again, still in cache, for ``X^T R`` (gradient or Hessian-vector product), and the two
+halves of the rows run in two threads with single-threaded BLAS. Inside a block the per-class
+quantities are kept class-major, (K, rows): the reductions over classes (max, sum) are then
+reductions over contiguous rows, which numpy does an order of magnitude faster than over a
+last axis of length K. The probabilities of the last evaluated theta are kept (one (K, n)
+array): Hessian-vector products and the Hessian at that theta reuse them.
+"""
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import logsumexp, softmax
+from scipy.linalg import blas
 
-from ._loss import _Cache
+from ._threads import pool, single_threaded_blas
+
+_BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
+_THREADED_MIN_WORK = 2e6     # n * d * K from which the two-thread pass pays off
+_HESS_BLOCK_ENTRIES = 2**19  # rows * (K * p) per block of the Hessian's stacked design
+
+
+def _in_two(part, n, threaded, align=_BLOCK):
+    """``part(0, n)``, or the sum of ``part`` over two block-aligned halves of the rows in two
+    threads (numpy releases the GIL). BLAS runs single-threaded either way: its own threads
+    cost more than they give on blocks this small, and busy-wait on a loaded machine."""
+    with single_threaded_blas():
+        if not threaded or n < 2 * align:
+            return part(0, n)
+        half = (n // 2 + align - 1) // align * align
+        futures = [pool().submit(part, 0, half), pool().submit(part, half, n)]
+        parts = [f.result() for f in futures]
+    return tuple(x + y for x, y in zip(*parts))
+
+
+def _dot(Xb, W):
+    """(K, rows) = W Xb^T, C-contiguous."""
+    if sp.issparse(Xb):
+        return np.ascontiguousarray(np.asarray(Xb @ W.T).T)
+    return np.matmul(W, Xb.T)
+
+
+def _tdot(R, Xb):
+    """(K, d) = R Xb for R of shape (K, rows)."""
+    if sp.issparse(Xb):
+        return np.asarray(Xb.T @ R.T).T
+    return R @ Xb
 
 
 class MultinomialLoss:
@@ -34,15 +74,29 @@ class MultinomialLoss:
         self.k0 = 1 if reference else 0  # first free class row
         self.n_outputs = n_classes
         self.n_params = (self.K - self.k0) * self.p
-        self.Y = np.zeros((self.n, self.K))
-        self.Y[np.arange(self.n), self.codes] = 1.0
         self._anchor = fit_intercept and not reference
-        self._cache = _Cache()
-        self._proba = self._proba_of = None
+        self._offT = None
+        if offset is not None:  # class-major, like the blocks
+            off = np.asarray(offset, dtype=float)
+            self._offT = np.ascontiguousarray(off.T if off.ndim == 2 else off[None, :])
+        self._at = None        # theta of the last pass, its (value, gradient) and probabilities
+        self._fg = self._PT = None
+        self._eta_at = self._eta = None
+        self._s_ref = self._s_const = None
+        self._Y = None
+        self._labels = None
+
+    @property
+    def Y(self):
+        """One-hot labels (n, K); formed on demand (the passes never need them)."""
+        if self._Y is None:
+            self._Y = np.zeros((self.n, self.K))
+            self._Y[np.arange(self.n), self.codes] = 1.0
+        return self._Y
 
     def _intercept_sum(self, theta):
         # a numpy float: a diverging step gives inf (gd then says so), not Python's OverflowError
-        return theta.reshape(self.K, self.p)[:, 0].sum()
+        return theta.reshape(self.K - self.k0, self.p)[:, 0].sum()
 
     def subset(self, rows):
         return MultinomialLoss(self.X[rows], self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
@@ -75,6 +129,104 @@ class MultinomialLoss:
             mask[:, 0] = False
         return mask.ravel()
 
+    # -- row-block passes -------------------------------------------------------------------
+    def _weights_const(self):
+        """The common value of s when all weights are equal (then it scales the sums once)."""
+        if self._s_ref is not self.s:  # (the dask backend replaces s after construction)
+            s = self.s
+            self._s_ref = s
+            self._s_const = float(s[0]) if s.size and np.all(s == s[0]) else None
+        return self._s_const
+
+    def _coef_rows(self, theta):
+        """(W (K, d) C-contiguous, b (K,) or None) for all K classes."""
+        B = self.full(theta)
+        if self.fit_intercept:
+            return np.ascontiguousarray(B[:, 1:]), B[:, 0].copy()
+        return np.ascontiguousarray(B), None
+
+    def _map_rows(self, kernel):
+        """Sum of ``kernel(X rows, lo, hi)`` (tuples) over row blocks."""
+        X = self.X
+        if sp.issparse(X) or self.n == 0:
+            with single_threaded_blas():
+                return kernel(X, 0, self.n)
+
+        def part(lo, hi):
+            acc = None
+            for a in range(lo, hi, _BLOCK):
+                b = min(a + _BLOCK, hi)
+                r = kernel(X[a:b], a, b)
+                acc = r if acc is None else tuple(x + y for x, y in zip(acc, r))
+            return acc
+
+        return _in_two(part, self.n, self.n * self.d * self.K >= _THREADED_MIN_WORK)
+
+    def _label_sums(self):
+        """Y^T S [1, X] and the offsets of the observed classes: constant over the fit.
+
+        With them the gradient is s P^T X - Y^T S X and the observed classes' linear predictor
+        sums to sum_k (w_k . (Y^T S X)_k + b_k (Y^T s)_k): the passes need no one-hot matrix and
+        no per-row gather."""
+        if self._labels is None or self._labels[0] is not self.s:
+            n = self.n
+            S = sp.csr_matrix((self.s, (self.codes, np.arange(n))), shape=(self.K, n))
+            YX = S @ self.X
+            YX = YX.toarray() if sp.issparse(YX) else np.asarray(YX)
+            off_y = 0.0
+            if self._offT is not None:
+                rows = self.codes if self._offT.shape[0] == self.K else np.zeros(n, dtype=np.intp)
+                off_y = float(self.s @ self._offT[rows, np.arange(n)])
+            self._labels = (self.s, YX, np.asarray(S.sum(axis=1)).ravel(), off_y)
+        return self._labels[1:]
+
+    def _pass(self, theta):
+        """Value and gradient of the loss (no anchor) at theta, keeping the probabilities."""
+        if self._at is not None and np.array_equal(self._at, theta):
+            return self._fg
+        W, b = self._coef_rows(theta)
+        c = self._weights_const()
+        PT = np.empty((self.K, self.n))
+        s, offT = self.s, self._offT
+
+        def kernel(Xb, lo, hi):
+            E = _dot(Xb, W)
+            if b is not None:
+                E += b[:, None]
+            if offT is not None:
+                E += offT[:, lo:hi]
+            mx = E.max(axis=0)
+            P = PT[:, lo:hi]
+            np.subtract(E, mx, out=P)
+            np.exp(P, out=P)
+            z = P.sum(axis=0)
+            lse = np.log(z)
+            lse += mx
+            P *= 1.0 / z
+            if c is None:  # weighted: R = s P, written over E (no longer needed)
+                sb = s[lo:hi]
+                np.multiply(P, sb, out=E)
+                return float(sb @ lse), _tdot(E, Xb), E.sum(axis=1)
+            return float(lse.sum()), _tdot(P, Xb), P.sum(axis=1)
+
+        f, G, gb = self._map_rows(kernel)
+        YX, Ys, off_y = self._label_sums()
+        if c is not None:
+            f, G, gb = f * c, G * c, gb * c
+        # minus the observed classes' linear predictor, and Y^T S [1, X] from the gradient
+        f -= float(np.sum(W * YX)) + off_y + (float(b @ Ys) if b is not None else 0.0)
+        G -= YX
+        gb -= Ys
+        g = (np.column_stack([gb, G]) if self.fit_intercept else G)[self.k0:].ravel()
+        self._at, self._fg, self._PT = theta.copy(), (f, g), PT
+        return self._fg
+
+    def _probs(self, theta):
+        """Class-major probabilities (K, n) at theta."""
+        self._pass(theta)
+        return self._PT
+
+    # -- value, gradient, Hessian -----------------------------------------------------------
     def _design_dot(self, theta):
         B = self.full(theta)
         W = B[:, 1:] if self.fit_intercept else B
@@ -86,29 +238,20 @@ class MultinomialLoss:
         return eta
 
     def eta(self, theta):
-        return self._cache.get(theta, self._design_dot)
-
-    def _xt(self, R):
-        """Gradient-shaped X~^T R for the free rows: R is (n, K)."""
-        G = np.asarray(self.X.T @ R).T  # (K, d)
-        if self.fit_intercept:
-            G = np.column_stack([R.sum(axis=0), G])
-        return G[self.k0:].ravel()
-
-    def value(self, theta):
-        eta = self.eta(theta)
-        nll = logsumexp(eta, axis=1) - eta[np.arange(self.n), self.codes]
-        anchor = 0.5 * self._intercept_sum(theta) ** 2 / self.K if self._anchor else 0.0
-        return float(self.s @ nll) + anchor
+        if self._eta_at is None or not np.array_equal(self._eta_at, theta):
+            self._eta, self._eta_at = self._design_dot(theta), theta.copy()
+        return self._eta
 
     def proba(self, theta):
-        eta = self.eta(theta)
-        if self._proba_of is not eta:  # Hessian-vector products reuse it at a fixed theta
-            self._proba, self._proba_of = softmax(eta, axis=1), eta
-        return self._proba
+        """Softmax probabilities (n, K) at theta (a view of the kept class-major array)."""
+        return self._probs(theta).T
+
+    def value(self, theta):
+        anchor = 0.5 * self._intercept_sum(theta) ** 2 / self.K if self._anchor else 0.0
+        return self._pass(theta)[0] + anchor
 
     def grad(self, theta):
-        g = self._xt(self.s[:, None] * (self.proba(theta) - self.Y))
+        g = self._pass(theta)[1].copy()
         if self._anchor:
             g[::self.p] += self._intercept_sum(theta) / self.K
         return g
@@ -116,27 +259,106 @@ class MultinomialLoss:
     def value_grad(self, theta):
         return self.value(theta), self.grad(theta)
 
+    def hessp(self, theta, v):
+        PT = self._probs(theta)
+        V = self.full(v)
+        Vw, vb = self._coef_rows(v)
+        c = self._weights_const()
+        s = self.s
+
+        def kernel(Xb, lo, hi):
+            U = _dot(Xb, Vw)
+            if vb is not None:
+                U += vb[:, None]
+            P = PT[:, lo:hi]
+            U -= np.einsum("ki,ki->i", P, U)  # R = P (u - <p, u>) per row
+            U *= P
+            if c is None:
+                U *= s[lo:hi]
+            return _tdot(U, Xb), U.sum(axis=1)
+
+        G, gb = self._map_rows(kernel)
+        if c is not None:
+            G, gb = G * c, gb * c
+        out = (np.column_stack([gb, G]) if self.fit_intercept else G)[self.k0:].ravel()
+        if self._anchor:
+            out[::self.p] += float(V[:, 0].sum()) / self.K
+        return out
+
     def hessian(self, theta, idx=None, expected=False):
-        """Full Hessian (observed = expected for the canonical softmax link)."""
-        P = self.proba(theta)
-        ks = np.arange(self.k0, self.K)
-        Kf = ks.size
+        """Full Hessian (observed = expected for the canonical softmax link); ``idx`` selects
+        parameters (the same (class, column) blocks for every class are formed, then sub-set)."""
+        PT = self._probs(theta)[self.k0:]
         if idx is None:
             idx = np.arange(self.n_params)
         idx = np.asarray(idx)
         cols = np.unique(idx % self.p)
         has_b = self.fit_intercept and cols[0] == 0
         xcols = (cols[1:] - 1 if has_b else cols - 1) if self.fit_intercept else cols
-        Xc = self.X if xcols.size == self.d else self.X[:, xcols]
         m = cols.size
+        if sp.issparse(self.X):
+            H = self._hessian_sparse(PT, xcols, has_b)
+        else:
+            H = self._hessian_dense(PT, xcols, has_b)
+        # map requested parameter indices to rows of the (class, column) block matrix
+        pos = np.empty(self.p, dtype=np.intp)
+        pos[cols] = np.arange(m)
+        sel = (idx // self.p) * m + pos[idx % self.p]
+        H = H[np.ix_(sel, sel)]
+        if self._anchor:
+            is_b = (idx % self.p) == 0
+            H[np.ix_(is_b, is_b)] += 1.0 / self.K
+        return H
+
+    def _hessian_dense(self, PT, xcols, has_b):
+        """sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T over the free classes, as
+        blockdiag_k(X^T diag(s p_k) X) - Z^T Z with Z's row i = sqrt(s_i) (p_i (x) x_i): K + 1
+        syrk calls per row block instead of K (K + 1) / 2 general products."""
+        Kf = PT.shape[0]
+        m = xcols.size + int(has_b)
+        q = Kf * m
+        all_cols = xcols.size == self.d
+        step = max(256, _HESS_BLOCK_ENTRIES // max(q, 1))
+        s = self.s
+
+        def part(lo, hi):
+            A = np.zeros((Kf, m, m))
+            C = np.zeros((q, q), order="F")
+            for a in range(lo, hi, step):
+                b = min(a + step, hi)
+                Xb = self.X[a:b] if all_cols else self.X[a:b][:, xcols]
+                Xt = np.empty((b - a, m))
+                if has_b:
+                    Xt[:, 0] = 1.0
+                Xt[:, int(has_b):] = Xb
+                root_s = np.sqrt(s[a:b])
+                for k in range(Kf):
+                    Xs = np.multiply(Xt, (root_s * np.sqrt(PT[k, a:b]))[:, None], order="C")
+                    A[k] = blas.dsyrk(1.0, Xs.T, beta=1.0, c=A[k], trans=0, lower=0)
+                Z = np.empty((b - a, Kf, m))
+                np.multiply((PT[:, a:b] * root_s).T[:, :, None], Xt[:, None, :], out=Z)
+                Z = Z.reshape(b - a, q)
+                C = blas.dsyrk(-1.0, Z.T, beta=1.0, c=C, trans=0, lower=0, overwrite_c=True)
+            return A, C
+
+        A, C = _in_two(part, self.n, self.n * q * q >= 10 * _THREADED_MIN_WORK, align=256)
+        for k in range(Kf):
+            C[k * m:(k + 1) * m, k * m:(k + 1) * m] += A[k]
+        H = np.triu(C)
+        return H + np.triu(H, 1).T
+
+    def _hessian_sparse(self, PT, xcols, has_b):
+        Kf = PT.shape[0]
+        m = xcols.size + int(has_b)
+        Xc = self.X if xcols.size == self.d else self.X[:, xcols]
         H = np.empty((Kf * m, Kf * m))
-        for a, k in enumerate(ks):
-            for b_, l in enumerate(ks[a:], start=a):
-                D = self.s * P[:, k] * ((k == l) - P[:, l])
+        for a in range(Kf):
+            for b_ in range(a, Kf):
+                D = self.s * PT[a] * ((a == b_) - PT[b_])
                 blk = np.empty((m, m))
                 # D may be negative off the diagonal: form X^T (D X) directly
-                DX = Xc.multiply(D[:, None]) if sp.issparse(Xc) else Xc * D[:, None]
-                inner = np.asarray((Xc.T @ DX).todense() if sp.issparse(DX) else Xc.T @ DX)
+                DX = Xc.multiply(D[:, None])
+                inner = np.asarray((Xc.T @ DX).todense())
                 if has_b:
                     blk[0, 0] = D.sum()
                     blk[0, 1:] = blk[1:, 0] = np.asarray(DX.sum(axis=0)).ravel()
@@ -145,26 +367,4 @@ class MultinomialLoss:
                     blk[:] = inner
                 H[a * m:(a + 1) * m, b_ * m:(b_ + 1) * m] = blk
                 H[b_ * m:(b_ + 1) * m, a * m:(a + 1) * m] = blk.T
-        # map requested parameter indices to rows of the (class, column) block matrix
-        pos = {c: i for i, c in enumerate(cols)}
-        sel = np.array([(j // self.p) * m + pos[j % self.p] for j in idx])
-        H = H[np.ix_(sel, sel)]
-        if self._anchor:
-            is_b = (idx % self.p) == 0
-            H[np.ix_(is_b, is_b)] += 1.0 / self.K
         return H
-
-    def hessp(self, theta, v):
-        P = self.proba(theta)
-        V = self.full(v) if self.reference else v.reshape(self.K, self.p)
-        if self.reference:
-            V = V.copy()
-            V[0] = 0.0
-        U = np.asarray(self.X @ (V[:, 1:] if self.fit_intercept else V).T)
-        if self.fit_intercept:
-            U = U + V[:, 0]
-        R = self.s[:, None] * P * (U - (P * U).sum(axis=1, keepdims=True))
-        out = self._xt(R)
-        if self._anchor:
-            out[::self.p] += float(V[:, 0].sum()) / self.K
-        return out
