@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cg import conjugate_gradient, sampled_preconditioner
 from ._linalg import solve_psd
 from ._linesearch import STALLED, backtrack
 from ._result import SolverResult, converged
@@ -22,33 +23,13 @@ DIRECT_MAX_PARAMS = 300
 
 
 def _newton_direction(source, theta, g):
+    """Up to DIRECT_MAX_PARAMS: Cholesky on the Hessian. Beyond: truncated Newton by CG on
+    Hessian-vector products, preconditioned by the factorised Hessian of a row sample when
+    that is cheap enough (``_cg``)."""
     if theta.size <= DIRECT_MAX_PARAMS or not hasattr(source, "hessp"):
         return -solve_psd(source.hessian(theta), g)
-    return -_conjugate_gradient(lambda v: source.hessp(theta, v), g)
-
-
-def _conjugate_gradient(hessp, g, max_iter=250):
-    """Approximately solve H x = g by CG, to the relative residual min(0.5, sqrt(|g|))."""
-    x = np.zeros_like(g)
-    r = g.copy()
-    p = r.copy()
-    rr = float(r @ r)
-    gnorm = np.sqrt(rr)
-    stop = min(0.5, np.sqrt(gnorm)) * gnorm
-    for _ in range(max_iter):
-        Hp = hessp(p)
-        curvature = float(p @ Hp)
-        if curvature <= 0:  # numerically flat: keep what we have (or the gradient step)
-            return x if x.any() else g
-        step = rr / curvature
-        x += step * p
-        r -= step * Hp
-        rr_new = float(r @ r)
-        if np.sqrt(rr_new) <= stop:
-            break
-        p = r + (rr_new / rr) * p
-        rr = rr_new
-    return x
+    x, _ = conjugate_gradient(lambda v: source.hessp(theta, v), g, sampled_preconditioner(source, theta))
+    return -x
 
 
 class _Curvature:
