@@ -152,3 +152,16 @@ def test_statistics_speak_formula_names(df):
     except NotImplementedError:
         pytest.skip("Summary not available yet")
     assert "C(region)[T.north]" in str(summary)
+
+
+def test_na_semantics_text_columns_are_categorical(df):
+    """pandas' "string" dtype (NA semantics; what dask dataframes and parquet files give) is
+    text like object / str columns: formulaic alone would try to use it as numbers."""
+    as_string = df.assign(region=df.region.astype("string"))
+    fm, ref = logitlab.logit("y ~ x1 + region", data=as_string), logitlab.logit("y ~ x1 + region", data=df)
+    assert fm.param_names == ref.param_names == ["Intercept", "x1", "region[T.north]", "region[T.south]"]
+    np.testing.assert_allclose(fm.coef, ref.coef, rtol=1e-12)
+    np.testing.assert_allclose(fm.predict_proba(as_string.iloc[:5]), ref.predict_proba(df.iloc[:5]), rtol=1e-12)
+    with pytest.raises(DataError, match="'region' has level 'west' not seen"):
+        fm.predict(as_string.iloc[:2].assign(region=pd.Series(["west", "east"], dtype="string",
+                                                              index=as_string.index[:2])))

@@ -51,20 +51,44 @@ def _check_frame(data, variables, what="data"):
     if len(data) == 0:
         raise DataError(f"{what} has no rows")
     used = [v for v in variables if v in data.columns]
-    counts = {v: int(data[v].isna().sum()) for v in used}
+    _raise_missing(what, {v: int(data[v].isna().sum()) for v in used}, len(data))
+    _raise_infinite(what, {v: int(np.isinf(data[v].to_numpy(dtype=float)).sum()) for v in used
+                           if _is_number(data[v].dtype)}, len(data))
+    return _text_as_object(data, used)
+
+
+def _is_number(dtype):
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _raise_missing(what, counts, n_rows):
+    """The missing-values error (column -> count; zero counts are fine), shared with dask data."""
     bad = {v: c for v, c in counts.items() if c}
     if bad:
         parts = ", ".join(f"column {v!r} has {c} missing value{'s' if c != 1 else ''}" for v, c in bad.items())
-        raise DataError(f"{what}: {parts} (of {len(data)} rows). logitlab does not drop rows silently: drop or "
+        raise DataError(f"{what}: {parts} (of {n_rows} rows). logitlab does not drop rows silently: drop or "
                         f"impute them first, e.g. data.dropna(subset={list(bad)!r})")
-    for v in used:
-        col = data[v]
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            n_inf = int(np.isinf(col.to_numpy(dtype=float)).sum())
-            if n_inf:
-                raise DataError(f"{what}: column {v!r} has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
-                                f"(of {len(data)} rows); remove or cap them first")
-    return data
+
+
+def _raise_infinite(what, counts, n_rows):
+    for v, n_inf in counts.items():
+        if n_inf:
+            raise DataError(f"{what}: column {v!r} has {n_inf} infinite value{'s' if n_inf != 1 else ''} "
+                            f"(of {n_rows} rows); remove or cap them first")
+
+
+def _text_as_object(data, columns):
+    """Text columns of pandas' NA-semantics string dtypes ("string", pyarrow strings: what dask
+    dataframes and parquet files give) as object columns. formulaic treats only object, "str"
+    and categorical columns as categorical and would otherwise try to use the text as numbers."""
+    cast = {c: data[c].astype(object) for c in columns if c in data.columns and _is_other_text(data[c].dtype)}
+    return data.assign(**cast) if cast else data
+
+
+def _is_other_text(dtype):
+    if isinstance(dtype, pd.CategoricalDtype) or dtype == object or dtype == "str":
+        return False
+    return pd.api.types.is_string_dtype(dtype)
 
 
 def _evaluate(formula_part, data, what, spec=None):
