@@ -317,8 +317,11 @@ def _check_columns(first, names, spec):
     check_full_rank(rows, np.ones(2 * d), spec.fit_intercept, names)
 
 
-def fit_estimator(est, X, y, sample_weight=None, offset=None):
-    """``LogisticRegression.fit`` on dask collections; sets the same fitted attributes."""
+def fit_estimator(est, X, y, sample_weight=None, offset=None, feature_names=None):
+    """``LogisticRegression.fit`` on dask collections; sets the same fitted attributes.
+
+    feature_names: column names for a dask *array* X (``logitlab.logit`` passes the formula's
+    names with the design array, whose chunk sizes it already knows)."""
     from ._fit import build_objective, fit_one, warn_if_not_converged
     from .solvers import choose_solver
 
@@ -329,6 +332,10 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None):
     if kind == "multinomial" and est.multiclass == "ovr":
         raise ParameterError("multiclass='ovr' is not available for dask inputs; use multiclass='multinomial' "
                              "(or 'auto'), or fit in memory")
+    if feature_names is not None:
+        if len(feature_names) != d:
+            raise DataError(f"{len(feature_names)} feature names for {d} columns of X")
+        names = [str(c) for c in feature_names]
     names = names or [f"x{j}" for j in range(d)]
     alpha = est._resolve_alpha(sw_sum)
     spec = est._spec(alpha)
@@ -370,7 +377,7 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None):
     if loss._memo_theta is not None and np.array_equal(loss._memo_theta, result.theta):
         final.seed(result.theta, loss._memo)
     est.n_features_in_ = d
-    if names and X is not None and _is_frame(X):
+    if feature_names is not None or (names and X is not None and _is_frame(X)):
         est.feature_names_in_ = np.asarray(names, dtype=object)
     elif hasattr(est, "feature_names_in_"):
         del est.feature_names_in_
