@@ -18,6 +18,11 @@ Everything statistical forwards to the estimator (summary, intervals) or to
 ``logitlab.margins`` / ``logitlab.diagnostics``, with the formula's names and the data's row
 index. New data with a category level the model never saw raise a ``DataError`` naming the
 column and the level (formulaic itself would only warn and encode the row as all zeros).
+
+A dask dataframe as ``data`` (fit) or new data (``model_matrix``, ``predict*``) goes to
+``_dask_formula.py``: the same spec, built from the whole data's level sets, mapped over the
+partitions; the estimator's dask backend fits. Per-row diagnostics and marginal effects over
+the training rows refuse there (``on_dask``), saying what to do instead.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._dask import is_dask
 from ._errors import DataError, ParameterError
 from .estimator import LogisticRegression
 
@@ -141,11 +147,17 @@ class FormulaModel:
             variables.append(weights)
         if isinstance(offset, str):
             variables.append(offset)
+        if is_dask(data):  # a dask dataframe: the design is built on the workers (_dask_formula.py)
+            from ._dask_formula import fit_dask
+
+            fit_dask(self, parsed, data, variables, weights, offset)
+            return
         data = _check_frame(data, variables)
         for name, arg in (("weights", weights), ("offset", offset)):
             if isinstance(arg, str) and arg not in data.columns:
                 raise DataError(f"{name}={arg!r} is not a column of data")
         self.index = data.index
+        self._n = len(data)
         self.weights = None if weights is None else np.asarray(data[weights] if isinstance(weights, str) else weights,
                                                                 dtype=float)
         self.offset = None if offset is None else np.asarray(data[offset] if isinstance(offset, str) else offset,
@@ -162,16 +174,7 @@ class FormulaModel:
                                 f"{list(lhs.columns)}; give a single 0/1 or label column")
             y = lhs.iloc[:, 0].to_numpy()
         X = _evaluate(parsed.rhs, data, "data")
-        self.spec = X.model_spec
-        columns = [str(c) for c in X.columns]
-        self.fit_intercept = _INTERCEPT in columns
-        self.feature_names = [c for c in columns if c != _INTERCEPT]
-        self.param_names = ([_INTERCEPT] if self.fit_intercept else []) + self.feature_names
-        self.terms = {str(term): [str(columns[i]) for i in idx]
-                      for term, idx in self.spec.term_indices.items() if str(term) != "1"}
-        if not self.feature_names:
-            raise ParameterError(f"formula {formula!r} has no terms besides the intercept; logitlab needs at least "
-                                 "one feature (compare with the intercept-only model through the summary's LR test)")
+        self._set_spec(X.model_spec, X.columns)
         self._X = pd.DataFrame(np.asarray(X[self.feature_names], dtype=float), columns=self.feature_names,
                                index=data.index)
         self._y = y
@@ -180,26 +183,39 @@ class FormulaModel:
         self.estimator_ = LogisticRegression(fit_intercept=self.fit_intercept, **fit_options)
         self.estimator_.fit(self._X, y, sample_weight=self.weights, offset=self.offset)
 
+    def _set_spec(self, spec, columns):
+        """Names and terms from formulaic's model spec of the right-hand side."""
+        self.spec = spec
+        columns = [str(c) for c in columns]
+        self.fit_intercept = _INTERCEPT in columns
+        self.feature_names = [c for c in columns if c != _INTERCEPT]
+        self.param_names = ([_INTERCEPT] if self.fit_intercept else []) + self.feature_names
+        self.terms = {str(term): [str(columns[i]) for i in idx]
+                      for term, idx in spec.term_indices.items() if str(term) != "1"}
+        if not self.feature_names:
+            raise ParameterError(f"formula {self.formula!r} has no terms besides the intercept; logitlab needs at "
+                                 "least one feature (compare with the intercept-only model through the summary's "
+                                 "LR test)")
+
+    @property
+    def on_dask(self):
+        """True when the model was fitted on a dask dataframe (its training rows stay on the cluster)."""
+        return getattr(self, "_n", None) is not None and self.index is None
+
     # -- encoding ----------------------------------------------------------------------------
     def _check_levels(self, data):
         """Unseen category levels in new data: a DataError naming the column and level(s)."""
-        for factor, (kind, state) in self.spec.encoder_state.items():
-            if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
-                continue
-            known = set(state["categories"])
-            cols = [v for v in self.spec.factor_variables.get(_find_factor(self.spec, factor), set())
-                    if v in data.columns]
-            for col in cols if len(cols) == 1 else []:
-                values = pd.unique(data[col])
-                unseen = [v for v in values if v not in known]
-                if unseen:
-                    shown = ", ".join(repr(v) for v in unseen[:5]) + (" ..." if len(unseen) > 5 else "")
-                    raise DataError(f"column {col!r} has level{'s' if len(unseen) > 1 else ''} {shown} not seen when "
-                                    f"fitting (known levels: {sorted(map(str, known))}); the model has no "
-                                    "coefficient for it. Map it to a known level or refit with it")
+        _check_levels(self.spec, data)
 
     def model_matrix(self, data):
-        """The model matrix (without Intercept) of new data, encoded as the training data."""
+        """The model matrix (without Intercept) of new data, encoded as the training data.
+
+        For a dask dataframe: a lazy dask dataframe (one partition of the design per partition of
+        ``data``; missing values and unseen levels raise when it is computed, see docs/dask.md)."""
+        if is_dask(data):
+            from ._dask_formula import lazy_model_matrix
+
+            return lazy_model_matrix(self, data)
         data = _check_frame(data, sorted(self.spec.variables_by_source.get("data", set())), what="new data")
         self._check_levels(data)
         X = _evaluate(None, data, "new data", spec=self.spec)
@@ -207,20 +223,25 @@ class FormulaModel:
                             index=data.index)
 
     # -- prediction --------------------------------------------------------------------------
-    def _X_or_training(self, data):
-        return self._X if data is None else self.model_matrix(data)
+    def _inputs(self, data, offset):
+        """(X, offset) for the estimator: the training design, or new data encoded by the spec."""
+        if data is None:
+            return self._X, (self.offset if offset is None else offset)
+        if is_dask(data):
+            from ._dask_formula import prediction_inputs
+
+            return prediction_inputs(self, data, offset)
+        return self.model_matrix(data), offset
 
     def decision_function(self, data=None, offset=None):
-        return self.estimator_.decision_function(self._X_or_training(data),
-                                                 offset=self.offset if data is None and offset is None else offset)
+        """Linear predictor; lazy dask array for a dask dataframe (or a dask-fitted model's training rows)."""
+        return self.estimator_.decision_function(*self._inputs(data, offset))
 
     def predict_proba(self, data=None, offset=None):
-        return self.estimator_.predict_proba(self._X_or_training(data),
-                                             offset=self.offset if data is None and offset is None else offset)
+        return self.estimator_.predict_proba(*self._inputs(data, offset))
 
     def predict(self, data=None, offset=None):
-        return self.estimator_.predict(self._X_or_training(data),
-                                       offset=self.offset if data is None and offset is None else offset)
+        return self.estimator_.predict(*self._inputs(data, offset))
 
     # -- statistics --------------------------------------------------------------------------
     @property
@@ -234,7 +255,7 @@ class FormulaModel:
 
     @property
     def nobs(self):
-        return len(self.index)
+        return self._n
 
     def loglike(self):
         """Log-likelihood at the fitted coefficients (the penalty excluded)."""
@@ -341,23 +362,61 @@ class FormulaModel:
 
     # -- margins and diagnostics -------------------------------------------------------------
     def marginal_effects(self, data=None, at="overall", **kwargs):
+        """Marginal effects (``logitlab.marginal_effects``) over the training rows or ``data``.
+        A dask-fitted model needs ``data`` in memory (e.g. ``ddf.sample(frac=0.01).compute()``)."""
+        if is_dask(data) or (data is None and self.on_dask):
+            _refuse_on_dask("marginal effects", "they average per-row effects built from the rows' model matrix "
+                            "in memory. Pass rows in memory: model.marginal_effects(ddf.sample(frac=0.01).compute()) "
+                            "(or a pandas frame of the rows of interest)")
         from .margins import marginal_effects
         return marginal_effects(self, data, at=at, **kwargs)
 
     def influence(self):
+        self._refuse_diagnostics("influence diagnostics")
         from .diagnostics import influence
         return influence(self)
 
     def dfbetas(self, scaled=True):
+        self._refuse_diagnostics("DFBETAS")
         from .diagnostics import dfbetas
         return dfbetas(self, scaled=scaled)
 
     def hosmer_lemeshow(self, groups=10):
+        self._refuse_diagnostics("the Hosmer-Lemeshow test")
         from .diagnostics import hosmer_lemeshow
         return hosmer_lemeshow(self, groups=groups)
 
+    def _refuse_diagnostics(self, what):
+        if self.on_dask:
+            _refuse_on_dask(what, "they need every training row's design, outcome and fitted value in memory "
+                            "(one value per row). If the rows fit in memory, refit there: logitlab.logit(formula, "
+                            "data=ddf.compute()); otherwise study a sample in memory: logitlab.logit(formula, "
+                            "data=ddf.sample(frac=0.01).compute())")
+
     def __repr__(self):
         return f"FormulaModel({self.formula!r}, nobs={self.nobs}, params={len(self.param_names)})"
+
+
+def _refuse_on_dask(what, why):
+    raise ParameterError(f"{what} cannot be computed for a model fitted on a dask dataframe: {why}")
+
+
+def _check_levels(spec, data, what=None):
+    """Unseen category levels in ``data``: a DataError naming the column and level(s)."""
+    for factor, (kind, state) in spec.encoder_state.items():
+        if getattr(kind, "value", kind) != "categorical" or "categories" not in state:
+            continue
+        known = set(state["categories"])
+        cols = [v for v in spec.factor_variables.get(_find_factor(spec, factor), set()) if v in data.columns]
+        for col in cols if len(cols) == 1 else []:
+            values = pd.unique(data[col])
+            unseen = [v for v in values if v not in known]
+            if unseen:
+                shown = ", ".join(repr(v) for v in unseen[:5]) + (" ..." if len(unseen) > 5 else "")
+                plural = "s" if len(unseen) > 1 else ""
+                raise DataError(f"{what + ': ' if what else ''}column {col!r} has level{plural} "
+                                f"{shown} not seen when fitting (known levels: {sorted(map(str, known))}); the model "
+                                "has no coefficient for it. Map it to a known level or refit with it")
 
 
 def _find_factor(spec, name):
