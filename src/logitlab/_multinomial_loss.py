@@ -162,32 +162,20 @@ class MultinomialLoss:
 
         return _in_two(part, self.n, self.n * self.d * self.K >= _THREADED_MIN_WORK)
 
-    def _label_sums(self):
-        """Y^T S [1, X] and the offsets of the observed classes: constant over the fit.
-
-        With them the gradient is s P^T X - Y^T S X and the observed classes' linear predictor
-        sums to sum_k (w_k . (Y^T S X)_k + b_k (Y^T s)_k): the passes need no one-hot matrix and
-        no per-row gather."""
-        if self._labels is None or self._labels[0] is not self.s:
-            n = self.n
-            S = sp.csr_matrix((self.s, (self.codes, np.arange(n))), shape=(self.K, n))
-            YX = S @ self.X
-            YX = YX.toarray() if sp.issparse(YX) else np.asarray(YX)
-            off_y = 0.0
-            if self._offT is not None:
-                rows = self.codes if self._offT.shape[0] == self.K else np.zeros(n, dtype=np.intp)
-                off_y = float(self.s @ self._offT[rows, np.arange(n)])
-            self._labels = (self.s, YX, np.asarray(S.sum(axis=1)).ravel(), off_y)
-        return self._labels[1:]
-
     def _pass(self, theta):
-        """Value and gradient of the loss (no anchor) at theta, keeping the probabilities."""
+        """Value and gradient of the loss (no anchor) at theta, keeping the probabilities.
+
+        The gradient is s P^T X~ - Y^T S X~ and the observed classes' linear predictors sum to
+        sum_k (w_k . (Y^T S X)_k + b_k (Y^T s)_k), with Y^T S X~ constant over the fit (formed
+        in the first pass, while the blocks are in cache): no one-hot matrix, no per-row gather.
+        """
         if self._at is not None and np.array_equal(self._at, theta):
             return self._fg
         W, b = self._coef_rows(theta)
         c = self._weights_const()
         PT = np.empty((self.K, self.n))
-        s, offT = self.s, self._offT
+        s, offT, codes, K = self.s, self._offT, self.codes, self.K
+        labels = self._labels is None or self._labels[0] is not s  # (dask replaces s)
 
         def kernel(Xb, lo, hi):
             E = _dot(Xb, W)
@@ -195,6 +183,16 @@ class MultinomialLoss:
                 E += b[:, None]
             if offT is not None:
                 E += offT[:, lo:hi]
+            extra = ()
+            if labels:  # Y^T S X~ and the offsets of the observed classes, for this block
+                cols = np.arange(hi - lo)
+                Yb = np.zeros((K, hi - lo))
+                Yb[codes[lo:hi], cols] = s[lo:hi]
+                off_y = 0.0
+                if offT is not None:
+                    rows = codes[lo:hi] if offT.shape[0] == K else np.zeros(hi - lo, dtype=np.intp)
+                    off_y = float(s[lo:hi] @ offT[rows, lo + cols])
+                extra = (_tdot(Yb, Xb), Yb.sum(axis=1), off_y)
             mx = E.max(axis=0)
             P = PT[:, lo:hi]
             np.subtract(E, mx, out=P)
@@ -206,11 +204,14 @@ class MultinomialLoss:
             if c is None:  # weighted: R = s P, written over E (no longer needed)
                 sb = s[lo:hi]
                 np.multiply(P, sb, out=E)
-                return float(sb @ lse), _tdot(E, Xb), E.sum(axis=1)
-            return float(lse.sum()), _tdot(P, Xb), P.sum(axis=1)
+                return (float(sb @ lse), _tdot(E, Xb), E.sum(axis=1)) + extra
+            return (float(lse.sum()), _tdot(P, Xb), P.sum(axis=1)) + extra
 
-        f, G, gb = self._map_rows(kernel)
-        YX, Ys, off_y = self._label_sums()
+        out = self._map_rows(kernel)
+        f, G, gb = out[:3]
+        if labels:
+            self._labels = (s, *out[3:])
+        YX, Ys, off_y = self._labels[1:]
         if c is not None:
             f, G, gb = f * c, G * c, gb * c
         # minus the observed classes' linear predictor, and Y^T S [1, X] from the gradient
