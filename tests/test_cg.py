@@ -166,3 +166,23 @@ def test_preconditioner_rows_rule():
     inexact = Source(100_000, 510)
     inexact.exact_hessian = False                                  # Firth's Fisher information
     assert _cg.preconditioner_rows(inexact) is None
+
+
+def test_preconditioned_newton_binary_many_parameters(monkeypatch):
+    """The preconditioner is the objective's own sampled Hessian: binary models beyond
+    DIRECT_MAX_PARAMS use it too, and land on the exact-Hessian Newton optimum."""
+    rng = np.random.default_rng(11)
+    n, d = 16_000, 310
+    scales = np.logspace(0, 1, d)
+    X = rng.standard_normal((n, d)) * scales
+    y = (rng.random(n) < 1 / (1 + np.exp(-X @ (rng.standard_normal(d) / np.sqrt(d) / scales)))).astype(int)
+    kw = dict(penalty="l2", alpha=1e-3, tol=1e-10)
+    assert _cg.preconditioner_rows(_Rows(n, d + 1)) == 4 * (d + 1)  # by the rule itself
+    count = Counter(monkeypatch)
+    pcg = LogisticRegression(solver="newton", **kw).fit(X, y)
+    monkeypatch.undo()
+    assert pcg.converged_ and count.preconditioned == pcg.n_iter_[0] > 0
+    monkeypatch.setattr(newton, "DIRECT_MAX_PARAMS", 10_000)
+    exact = LogisticRegression(solver="newton", **kw).fit(X, y)
+    np.testing.assert_allclose(pcg.coef_, exact.coef_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(pcg.intercept_, exact.intercept_, rtol=1e-6, atol=1e-8)
