@@ -38,6 +38,10 @@ from scipy import linalg, optimize, stats
 from ._errors import DataError, ParameterError
 from .solvers._linalg import solve_psd
 
+# Likelihood-ratio statistics (LR p-values, profile limits) are computed to this absolute accuracy
+_STAT_TOL = 1e-10
+# and profile limits to xtol + rtol * |limit| (the tolerances of the bracketing search before)
+_XTOL, _RTOL = 1e-9, 1e-10
 COV_TYPES = ("observed", "expected", "HC0", "HC1", "cluster")
 _L1_MESSAGE = ("{what} is not available for penalty={pen!r}: the L1 part of the penalty sets coefficients "
                "exactly to zero and biases the rest, so standard errors, p-values and intervals computed as "
@@ -102,6 +106,12 @@ class FitInfo:
     def loglike(self, theta=None):
         """Unpenalised log-likelihood."""
         return -self.sw_sum * self.loss.value(self.theta if theta is None else theta)
+
+    def objective_value(self):
+        """The fitted objective at the estimate (cached: refits compare against it)."""
+        if "f_hat" not in self._cache:
+            self._cache["f_hat"] = self.objective.value(self.theta)
+        return self._cache["f_hat"]
 
     def objective_loglike(self, theta=None):
         """Log-likelihood of the fitted objective (penalised for Firth: + 1/2 log det I)."""
@@ -306,7 +316,7 @@ def pvalues(model, cov_type="observed", groups=None, method=None):
     if key not in info._cache:
         out = np.empty(info.n_params)
         for j in range(info.n_params):
-            out[j] = _lr_fix(info, [j], [0.0])[1]
+            out[j] = _lr_fix(info, [j], [0.0], stat_tol=_STAT_TOL)[1]
         info._cache[key] = out
     p = _subset(info._cache[key], keep)
     if top.correction == "flic" and top.loss.fit_intercept:  # FLIC intercept: Wald (Puhr et al.)
@@ -320,33 +330,74 @@ def _coef_vector(model):
     return fit_info(model).theta
 
 
-def _lr_fix(info, idx, values, theta0=None):
-    """LR statistic and p-value for 'theta[idx] = values' within the fitted objective."""
+def _lr_fix(info, idx, values, theta0=None, stat_tol=None):
+    """LR statistic and p-value for 'theta[idx] = values' within the fitted objective.
+
+    Without ``theta0`` the refit starts from the quadratic approximation at the estimate: the
+    other parameters moved by Cov[free, idx] Cov[idx, idx]^-1 (values - estimate[idx]).
+    ``stat_tol``: stop the refit once the statistic is known to this absolute accuracy (see
+    ``constrained_minimum``); default: the gradient rule."""
     idx = np.asarray(idx, int)
-    theta = (info.theta if theta0 is None else theta0).copy()
-    theta[idx] = values
+    values = np.asarray(values, float)
     free = np.setdiff1d(np.arange(info.n_params), idx)
-    _, f = constrained_minimum(info.objective, theta, free)
-    stat = max(2 * info.sw_sum * (f - info.objective.value(info.theta)), 0.0)
+    if theta0 is None:
+        theta = _conditional_start(info, idx, values)
+    else:
+        theta = theta0.copy()
+        theta[idx] = values
+    _, f = constrained_minimum(info.objective, theta, free, stat_tol=stat_tol)
+    stat = max(2 * info.sw_sum * (f - info.objective_value()), 0.0)
     return stat, float(stats.chi2.sf(stat, idx.size))
 
 
-def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300):
+def _conditional_start(info, idx, values):
+    """theta-hat with theta[idx] = values and the rest at their conditional mean under the
+    normal approximation (the first-order profile trace)."""
+    theta = info.theta.copy()
+    delta = values - theta[idx]
+    cov = info.inverse_information()
+    if np.all(np.isfinite(cov)) and np.any(delta):
+        try:
+            theta += cov[:, idx] @ np.linalg.solve(cov[np.ix_(idx, idx)], delta)
+        except np.linalg.LinAlgError:
+            pass
+    theta[idx] = values
+    return theta
+
+
+def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300, stat_tol=None):
     """Minimise the objective over ``theta[free]`` with the other entries held fixed
-    (Newton / Fisher scoring with Armijo halving). Returns (theta, value)."""
+    (Newton / Fisher scoring with Armijo halving). Returns (theta, value).
+
+    Stops when the largest free gradient entry is at most ``tol`` or, with ``stat_tol``, when
+    the Newton decrement g' H^-1 g times the sum of weights (the amount by which a further
+    Newton step would still change a likelihood-ratio statistic 2 sum(w) (f - f_hat)) is at
+    most ``stat_tol``. Value, gradient and Hessian are asked for at the same point, where the
+    objective shares its work among them (Firth: one information matrix per iterate)."""
     theta = np.array(theta0, dtype=float)
     free = np.asarray(free, int)
     f = objective.value(theta)
     if free.size == 0:
         return theta, f
+    scale = getattr(getattr(objective, "loss", None), "sw_sum", 1.0)
+    last = None  # the previous decrement (in statistic units)
     for _ in range(max_iter):
         g = objective.grad(theta)[free]
         if np.max(np.abs(g)) <= tol:
             break
         d = -solve_psd(objective.hessian(theta, idx=free), g)
         slope = float(g @ d)
+        final = False
         if slope >= 0:
             d, slope = -g, -float(g @ g)
+        elif stat_tol is not None:
+            decrement = -slope * scale
+            if decrement <= stat_tol:
+                break
+            # Newton's decrements shrink at least linearly: when the next one is predicted
+            # below the tolerance, the value after this step is final (no gradient there)
+            final = last is not None and decrement * decrement / last <= stat_tol
+            last = decrement
         t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
         while True:
             cand = theta.copy()
@@ -358,6 +409,8 @@ def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300):
             if t < 1e-12:
                 return theta, f
         theta, f = cand, f_new
+        if final and t == 1.0:
+            break
     return theta, f
 
 
@@ -407,7 +460,7 @@ def conf_int(model, level=0.95, method=None, cov_type="observed", groups=None):
 def profile_intervals(info, level=0.95, which=None):
     q = stats.chi2.ppf(level, 1)
     se = np.sqrt(np.clip(np.diag(info.inverse_information()), 0, None))
-    f_hat = info.objective.value(info.theta)
+    f_hat = info.objective_value()
     which = range(info.n_params) if which is None else which
     out = np.full((info.n_params, 2), np.nan)
     for j in which:
@@ -417,6 +470,128 @@ def profile_intervals(info, level=0.95, which=None):
 
 
 def _profile_limit(info, j, direction, q, f_hat, se):
+    """The limit on one side: Venzon and Moolgavkar's method, bracketing when that fails."""
+    limit = _profile_limit_vm(info, j, direction, q, f_hat, se)
+    if limit is None:
+        limit = _profile_limit_bracket(info, j, direction, q, f_hat, se)
+    return limit
+
+
+def _profile_cap(se, q):
+    """Beyond this distance from the estimate a limit is reported as infinite."""
+    step = se * np.sqrt(q) if np.isfinite(se) and se > 0 else 1.0
+    return 1e4 * max(step, 1.0)
+
+
+def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
+    """Solve 'theta[j] = b, gradient of the other parameters = 0, LR(b) = q' for theta jointly
+    (Venzon and Moolgavkar 1988, Applied Statistics 37: 87-94).
+
+    Each iteration takes Newton's step for the other parameters as linear functions of theta[j]
+    and, along that line, solves the quadratic model of the objective for the level
+    f_hat + q / (2 sum(w)) on the requested side: one value, gradient and Hessian per iteration
+    instead of a constrained refit per trial value. Starts from the normal-approximation limit on
+    the first-order profile trace.
+
+    Safeguards for irregular profiles (separated directions, singular information): distances
+    from the estimate known to lie inside / outside the interval bracket the limit; where the
+    model is missing or leaves the bracket, the distance is bisected, expanded or contracted and
+    the other parameters are refitted there; a joint step that makes the LR equation worse is
+    replaced by a refit of the other parameters at the proposed value. Returns None when it does
+    not settle (the caller then brackets)."""
+    objective, sw = info.objective, info.sw_sum
+    rest = np.delete(np.arange(info.n_params), j)
+    b_hat = info.theta[j]
+    cap = _profile_cap(se, q)
+    f_star = f_hat + q / (2 * sw)
+
+    def refit(b, start):
+        theta = start.copy()
+        theta[j] = b
+        return constrained_minimum(objective, theta, rest, stat_tol=_STAT_TOL)
+
+    def excess_of(f):  # LR statistic minus q
+        return 2 * sw * (f - f_hat) - q
+
+    # start: the normal-approximation limit, but not absurdly far (separated directions have
+    # huge standard errors)
+    reach = min(se * np.sqrt(q), 10 * max(1.0, abs(b_hat))) if np.isfinite(se) and se > 0 else 1.0
+    theta = _conditional_start(info, [j], [b_hat + direction * reach])
+    f = objective.value(theta)
+    inner, outer = 0.0, np.inf  # distances from the estimate inside / outside the interval
+    for _ in range(max_iter):
+        if not np.isfinite(f):
+            return None
+        g = objective.grad(theta)
+        H = objective.hessian(theta)
+        try:
+            chol = linalg.cho_factor(H[np.ix_(rest, rest)], lower=True, check_finite=False)
+        except (linalg.LinAlgError, ValueError):
+            return None
+        a = -linalg.cho_solve(chol, g[rest], check_finite=False)    # Newton step of the others
+        c = -linalg.cho_solve(chol, H[rest, j], check_finite=False)  # their slope in theta[j]
+        decrement = -float(g[rest] @ a)         # g' H^-1 g over the others
+        gamma = g[j] + float(g[rest] @ c)       # slope of the profile model
+        curv = H[j, j] + float(H[j, rest] @ c)  # its curvature (a Schur complement)
+        level = f - 0.5 * decrement - f_star    # profile model at theta[j] minus the level
+        dist = direction * (theta[j] - b_hat)
+        if f < f_star:             # f bounds the profile from above: inside
+            inner = max(inner, dist)
+        elif sw * decrement <= 1e-6 and f - decrement > f_star:  # a profile point above: outside
+            outer = min(outer, dist)
+        t = _level_root(curv, gamma, level, direction) if curv > 0 and np.isfinite(curv) else np.nan
+        if np.isfinite(t) and inner < dist + direction * t < outer:
+            if abs(t) <= _XTOL + _RTOL * abs(theta[j]) and sw * decrement <= _STAT_TOL:
+                return theta[j] + t  # the last step is below the tolerance: take it, no check
+            if dist + direction * t > cap:
+                return _infinite_or_none(refit, b_hat + direction * cap, theta, direction, excess_of)
+            new = theta.copy()
+            new[j] += t
+            new[rest] += a + c * t
+            f_new = objective.value(new)
+            if not abs(f_new - f_star) <= max(abs(f - f_star), 0.1 * q / (2 * sw)):
+                # the joint step made the LR equation worse: refit the others there instead
+                new, f_new = refit(theta[j] + t, theta)
+        else:  # no usable model, or it leaves the bracket: bisect, expand or contract
+            if np.isfinite(outer):
+                new_dist = 0.5 * (inner + outer)
+            else:
+                excess = 2 * sw * level
+                factor = np.clip(np.sqrt(q / max(excess + q, 1e-300)), 0.1, 10.0)
+                new_dist = dist * (max(factor, 2.0) if excess < 0 else min(factor, 0.5))
+                new_dist = new_dist if new_dist > inner else 0.5 * (inner + dist)
+            b = b_hat + direction * new_dist
+            if new_dist > cap:
+                return _infinite_or_none(refit, b_hat + direction * cap, theta, direction, excess_of)
+            new, f_new = refit(b, _conditional_start(info, [j], [b]))
+        if np.array_equal(new, theta):  # no progress
+            return None
+        theta, f = new, f_new
+    return None
+
+
+def _level_root(curv, gamma, level, direction):
+    """The root of curv / 2 t^2 + gamma t + level on side ``direction`` (the larger root for +1),
+    in the form without cancellation (near-linear models: curv -> 0 gives -level / gamma); the
+    model's minimum when it has no root."""
+    disc = gamma * gamma - 2 * curv * level
+    if disc < 0:
+        return -gamma / curv
+    root = np.sqrt(disc)
+    if direction > 0:
+        return (root - gamma) / curv if gamma < 0 else (-2 * level / (gamma + root) if gamma + root > 0 else 0.0)
+    return -(gamma + root) / curv if gamma > 0 else (2 * level / (root - gamma) if root - gamma > 0 else 0.0)
+
+
+def _infinite_or_none(refit, b, theta, direction, excess_of):
+    """+-inf if the likelihood-ratio statistic at b (the cap) is still below q, else None."""
+    _, f = refit(b, theta)
+    return direction * np.inf if excess_of(f) < 0 else None
+
+
+def _profile_limit_bracket(info, j, direction, q, f_hat, se):
+    """The limit by bracketing and Brent's method, each step a constrained refit warm-started
+    from the nearest solution (robust, several times slower than the joint solve)."""
     b_hat = info.theta[j]
     free = np.setdiff1d(np.arange(info.n_params), [j])
     seen = {b_hat: info.theta.copy()}  # solutions so far: warm-start from the nearest one
@@ -436,12 +611,12 @@ def _profile_limit(info, j, direction, q, f_hat, se):
         if excess(b) > 0:
             break
         inner, dist = b, dist * 1.6
-        if dist > 1e4 * max(step, 1.0):
+        if dist > _profile_cap(se, q):
             return direction * np.inf
     else:
         return direction * np.inf
     lo, hi = sorted((inner, b))
-    return optimize.brentq(excess, lo, hi, xtol=1e-9, rtol=1e-10, maxiter=200)
+    return optimize.brentq(excess, lo, hi, xtol=_XTOL, rtol=_RTOL, maxiter=200)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,7 +690,7 @@ def drop_one(model, terms=None):
         idx = np.array([_index_of(m, names) for m in members], int)
         if keep is not None:
             idx = keep[idx]
-        stat, p = _lr_fix(info, idx, np.zeros(idx.size))
+        stat, p = _lr_fix(info, idx, np.zeros(idx.size), stat_tol=_STAT_TOL)
         rows[term] = (stat, idx.size, p)
     return pd.DataFrame.from_dict(rows, orient="index", columns=["statistic", "df", "pvalue"])
 
