@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
+from scipy.linalg import lapack
 
 from ._errors import ParameterError
 
@@ -61,42 +62,45 @@ class Firth:
         self.loss = loss
         self.l1 = np.zeros(loss.n_params)
         self._cache_theta = None
-        self._xt = None
+        self._design_t = None
 
     def _pieces(self, theta):
+        """(log det I, its lower Cholesky factor L, Fisher weights W, mu) at theta, cached: value,
+        gradient and hat values at one point share them (and the loss keeps I for Newton)."""
         if self._cache_theta is not None and np.array_equal(self._cache_theta, theta):
             return self._cached
         loss = self.loss
-        W = loss.hessian_weights(theta)  # s * mu (1 - mu), mean-scaled
-        info = loss.hessian(theta)
+        mu = loss.link.inverse(loss.eta(theta))
+        W = loss.s * mu * (1.0 - mu)  # logit Fisher weights, mean-scaled (as loss.hessian_weights)
         try:
-            chol = linalg.cho_factor(info, lower=True)
-            logdet = 2.0 * np.sum(np.log(np.diag(chol[0])))
+            L = linalg.cholesky(loss.hessian(theta), lower=True)
+            self._cached = (2.0 * np.sum(np.log(np.diag(L))), L, W, mu)
         except linalg.LinAlgError:
-            self._cached = (-np.inf, None, None)
-            self._cache_theta = theta.copy()
-            return self._cached
-        self._cached = (logdet, chol, W)
+            self._cached = (-np.inf, None, W, mu)
         self._cache_theta = theta.copy()
         return self._cached
 
-    def _design(self):
-        """[1, X] as a dense array, built once (Firth is for moderate n and p)."""
-        if self._xt is None:
+    def _design_transposed(self):
+        """[1, X]^T as a dense C-ordered (p, n) array, built once (Firth is for moderate n and p):
+        products with it run along contiguous rows."""
+        if self._design_t is None:
             loss = self.loss
             X = loss.X.toarray() if sp.issparse(loss.X) else np.asarray(loss.X)
-            self._xt = np.column_stack([np.ones(loss.n), X]) if loss.fit_intercept else X
-        return self._xt
+            Xt = np.empty((loss.p, loss.n))
+            if loss.fit_intercept:
+                Xt[0] = 1.0
+            Xt[int(loss.fit_intercept):] = X.T
+            self._design_t = Xt
+        return self._design_t
 
     def hat(self, theta):
         """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p).
 
-        h_i = W_i x_i' I^-1 x_i, computed as row sums of (X~ I^-1) * X~: two BLAS-friendly
-        n x p products instead of a solve with n right-hand sides."""
-        logdet, chol, W = self._pieces(theta)
-        Xt = self._design()
-        inv = linalg.cho_solve(chol, np.eye(Xt.shape[1]))
-        return W * np.einsum("ij,ij->i", Xt @ inv, Xt)
+        With I = L L^T: h_i = W_i |L^-1 x_i|^2, the column sums of squares of L^-1 X~^T, one
+        (p, p) x (p, n) product on the transposed design (no n-column triangular solve)."""
+        _, L, W, _ = self._pieces(theta)
+        B = lapack.dtrtri(L, lower=1)[0] @ self._design_transposed()
+        return W * np.einsum("ij,ij->j", B, B)
 
     def value(self, theta):
         logdet = self._pieces(theta)[0]
@@ -106,8 +110,8 @@ class Firth:
 
     def grad(self, theta):
         h = self.hat(theta)
-        mu = self.loss.link.inverse(self.loss.eta(theta))
-        return -self.loss._xt(h * (0.5 - mu)) / self.loss.sw_sum
+        mu = self._pieces(theta)[3]
+        return -(self._design_transposed() @ (h * (0.5 - mu))) / self.loss.sw_sum
 
     def hess_diag(self, theta):
         return np.zeros(self.loss.n_params)

@@ -26,6 +26,7 @@ its intervals and prediction intervals share one information matrix and one inve
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ import scipy.sparse as sp
 from scipy import linalg, optimize, stats
 
 from ._errors import DataError, ParameterError
+from ._threads import single_threaded_blas
 from .solvers._linalg import solve_psd
 
 # Likelihood-ratio statistics (LR p-values, profile limits) are computed to this absolute accuracy
@@ -315,8 +317,9 @@ def pvalues(model, cov_type="observed", groups=None, method=None):
     key = ("lr_p",)
     if key not in info._cache:
         out = np.empty(info.n_params)
-        for j in range(info.n_params):
-            out[j] = _lr_fix(info, [j], [0.0], stat_tol=_STAT_TOL)[1]
+        with _refit_threads(info):
+            for j in range(info.n_params):
+                out[j] = _lr_fix(info, [j], [0.0], stat_tol=_STAT_TOL)[1]
         info._cache[key] = out
     p = _subset(info._cache[key], keep)
     if top.correction == "flic" and top.loss.fit_intercept:  # FLIC intercept: Wald (Puhr et al.)
@@ -348,6 +351,14 @@ def _lr_fix(info, idx, values, theta0=None, stat_tol=None):
     _, f = constrained_minimum(info.objective, theta, free, stat_tol=stat_tol)
     stat = max(2 * info.sw_sum * (f - info.objective_value()), 0.0)
     return stat, float(stats.chi2.sf(stat, idx.size))
+
+
+def _refit_threads(info):
+    """Single-threaded BLAS for the many small products of refits and profile solves (n p^2
+    below 5e7): more threads gain little there and lose badly on a busy machine."""
+    if info.loss.n * info.n_params ** 2 < 5e7:
+        return single_threaded_blas()
+    return contextlib.nullcontext()
 
 
 def _conditional_start(info, idx, values):
@@ -463,9 +474,10 @@ def profile_intervals(info, level=0.95, which=None):
     f_hat = info.objective_value()
     which = range(info.n_params) if which is None else which
     out = np.full((info.n_params, 2), np.nan)
-    for j in which:
-        out[j, 0] = _profile_limit(info, j, -1.0, q, f_hat, se[j])
-        out[j, 1] = _profile_limit(info, j, +1.0, q, f_hat, se[j])
+    with _refit_threads(info):
+        for j in which:
+            out[j, 0] = _profile_limit(info, j, -1.0, q, f_hat, se[j])
+            out[j, 1] = _profile_limit(info, j, +1.0, q, f_hat, se[j])
     return out
 
 
@@ -686,12 +698,13 @@ def drop_one(model, terms=None):
     if terms is None:
         terms = {n: [i] for i, n in enumerate(names) if not n.startswith("Intercept")}
     rows = {}
-    for term, members in terms.items():
-        idx = np.array([_index_of(m, names) for m in members], int)
-        if keep is not None:
-            idx = keep[idx]
-        stat, p = _lr_fix(info, idx, np.zeros(idx.size), stat_tol=_STAT_TOL)
-        rows[term] = (stat, idx.size, p)
+    with _refit_threads(info):
+        for term, members in terms.items():
+            idx = np.array([_index_of(m, names) for m in members], int)
+            if keep is not None:
+                idx = keep[idx]
+            stat, p = _lr_fix(info, idx, np.zeros(idx.size), stat_tol=_STAT_TOL)
+            rows[term] = (stat, idx.size, p)
     return pd.DataFrame.from_dict(rows, orient="index", columns=["statistic", "df", "pvalue"])
 
 
