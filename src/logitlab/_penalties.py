@@ -15,8 +15,12 @@ from scipy import linalg
 from scipy.linalg import lapack
 
 from ._errors import ParameterError
+from ._threads import single_threaded_blas
 
 PENALTIES = ("none", "l2", "l1", "elasticnet", "firth")
+# Below this many multiply-adds a (p, p) x (p, n) product runs faster on one BLAS thread: a
+# short, wide product splits badly, and on a busy machine two threads were 30x slower here.
+_SMALL_PRODUCT = 5e7
 
 
 class ElasticNet:
@@ -99,7 +103,12 @@ class Firth:
         With I = L L^T: h_i = W_i |L^-1 x_i|^2, the column sums of squares of L^-1 X~^T, one
         (p, p) x (p, n) product on the transposed design (no n-column triangular solve)."""
         _, L, W, _ = self._pieces(theta)
-        B = lapack.dtrtri(L, lower=1)[0] @ self._design_transposed()
+        Xt = self._design_transposed()
+        if Xt.size * Xt.shape[0] < _SMALL_PRODUCT:  # BLAS threads only slow this shape down
+            with single_threaded_blas():
+                B = lapack.dtrtri(L, lower=1)[0] @ Xt
+        else:
+            B = lapack.dtrtri(L, lower=1)[0] @ Xt
         return W * np.einsum("ij,ij->j", B, B)
 
     def value(self, theta):
