@@ -79,11 +79,19 @@ def _blocked_syrk(X, root_d, rows=None, intercept=False):
 
     def part(lo, hi):
         G = np.zeros((m, m))
+        # one gather buffer and one scaled buffer per thread, reused by every block (fresh
+        # arrays per block kept several blocks resident in each thread's heap)
+        A_buf = np.empty((_FUSED_BLOCK, m))
+        X_buf = None if rows is None else np.empty((_FUSED_BLOCK, X.shape[1]))
         for start in range(lo, hi, _FUSED_BLOCK):
             positions = slice(start, min(start + _FUSED_BLOCK, hi))
-            Xb = X[positions] if rows is None else X[rows[positions]]
+            size = positions.stop - start
+            if rows is None:
+                Xb = X[positions]
+            else:
+                Xb = np.take(X, rows[positions], axis=0, out=X_buf[:size])
             r = weights_of(positions, Xb)
-            A = np.empty((Xb.shape[0], m))
+            A = A_buf[:size]
             if intercept:
                 A[:, 0] = r
             np.multiply(Xb, r[:, None], out=A[:, int(intercept):])
