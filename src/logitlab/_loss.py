@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.linalg import blas
 
 from ._links import Link
+from ._sparse import SparseDesign
 from ._threads import in_two_halves
 from ._threads import pool as _pool  # noqa: F401  (TODO: _multinomial_loss imports it from here)
 
@@ -114,7 +115,9 @@ class BinaryLoss:
     n_outputs = 1
 
     def __init__(self, X, y, weights, link: Link, fit_intercept=True, offset=None):
-        self.X = X.tocsc() if sp.issparse(X) else X  # CSC: fast column subsets for the active set
+        # sparse X stays CSR: threaded products, column subsets as SparseDesign.columns says
+        self._sparse = SparseDesign(X) if sp.issparse(X) else None
+        self.X = self._sparse.X if self._sparse is not None else X
         self.y = np.asarray(y, dtype=float)
         self.weights = weights
         self.sw_sum = float(weights.sum())
@@ -127,6 +130,8 @@ class BinaryLoss:
         self.n_params = self.p
         self._cache = _Cache()
         self._full_hessian = None
+        self._hessp_weights = None  # (theta, D): Hessian weights kept for a run of hessp calls
+        self.predictor_steps = True  # hessp_predictor / assume_predictor available (see below)
         # logit with 0/1 outcomes (the common case): the fused pass works on z = (1 - 2y) eta
         binary = link.name == "logit" and bool(np.all((self.y == 0) | (self.y == 1)))
         self._sign = 1.0 - 2.0 * self.y if binary else None
@@ -153,7 +158,7 @@ class BinaryLoss:
     def _design_dot(self, theta):
         w = theta[1:] if self.fit_intercept else theta
         # all slopes zero (start points, null models): no pass over X
-        eta = self.X @ w if w.any() else np.zeros(self.n)
+        eta = self._dot(w) if w.any() else np.zeros(self.n)
         if self.fit_intercept:
             eta = eta + theta[0]
         if self.offset is not None:
@@ -163,9 +168,18 @@ class BinaryLoss:
     def eta(self, theta):
         return self._cache.get(theta, self._design_dot)
 
+    def _dot(self, w):
+        return self._sparse.dot(w) if self._sparse is not None else np.asarray(self.X @ w).ravel()
+
+    def _columns(self, cols):
+        """X[:, cols] (all of X for None)."""
+        if cols is None:
+            return self.X
+        return self._sparse.columns(cols) if self._sparse is not None else self.X[:, cols]
+
     def _xt(self, r):
         """X~^T r with the intercept column first."""
-        g = np.asarray(self.X.T @ r).ravel()
+        g = self._sparse.tdot(r) if self._sparse is not None else np.asarray(self.X.T @ r).ravel()
         return np.concatenate([[r.sum()], g]) if self.fit_intercept else g
 
     # -- value, gradient, Hessian ---------------------------------------------------------
@@ -269,16 +283,16 @@ class BinaryLoss:
             idx = np.arange(self.p)
         idx = np.asarray(idx)
         if not self.fit_intercept:
-            return _weighted_gram(self.X, D, None if idx.size == self.d else idx)
+            return _weighted_gram(self._columns(None if idx.size == self.d else idx), D)
         if idx.size == self.p and not sp.issparse(self.X) and self.n >= _FUSED_MIN_ROWS:
             # intercept row and column in the same pass as the rest
             return _symmetrise_upper(_blocked_syrk(self.X, np.sqrt(D), intercept=True))
         has_b = idx[0] == 0
         cols = idx[1:] - 1 if has_b else idx - 1
-        Hww = _weighted_gram(self.X, D, None if cols.size == self.d else cols)
+        Xc = self._columns(None if cols.size == self.d else cols)
+        Hww = _weighted_gram(Xc, D)
         if not has_b:
             return Hww
-        Xc = self.X if cols.size == self.d else self.X[:, cols]
         hb = np.asarray(Xc.T @ D).ravel()
         H = np.empty((idx.size, idx.size))
         H[0, 0] = D.sum()
@@ -287,9 +301,23 @@ class BinaryLoss:
         return H
 
     def hessp(self, theta, v):
-        D = self.hessian_weights(theta)
-        u = self.X @ (v[1:] if self.fit_intercept else v)
+        return self.hessp_predictor(theta, v)[0]
+
+    # -- matrix-free Newton: Hessian-vector products that also give the predictor's change ------
+    def hessp_predictor(self, theta, v):
+        """(H v, X~ v): the Hessian-vector product and the change of the linear predictor along
+        v, which it computes anyway. The Hessian weights are kept for the next call at the same
+        theta (conjugate gradients asks for many products at one point)."""
+        known = self._hessp_weights
+        if known is None or not np.array_equal(known[0], theta):
+            known = self._hessp_weights = (theta.copy(), self.hessian_weights(theta))
+        u = self._dot(v[1:] if self.fit_intercept else v)
         if self.fit_intercept:
-            u = u + v[0]
-        return self._xt(D * np.asarray(u).ravel())
+            u += v[0]
+        return self._xt(known[1] * u), u
+
+    def assume_predictor(self, theta, eta):
+        """Take ``eta`` as the linear predictor at theta (a solver that moved along a step s
+        from theta0 knows it as eta(theta0) + t X~ s without another pass over X)."""
+        self._cache.put(theta, eta)
 

@@ -52,6 +52,27 @@ class Objective:
     def hessp(self, theta, v):
         return self.loss.hessp(theta, v) + self.penalty.hess_diag(theta) * v
 
+    # -- matrix-free Newton along the linear predictor (losses with ``predictor_steps``) ------
+    @property
+    def predictor_steps(self):
+        """True when the loss can report X~ v with each Hessian-vector product and accept a
+        linear predictor for a new point, so that a solver moving along a step knows the
+        objective there without another pass over X."""
+        return bool(getattr(self.loss, "predictor_steps", False))
+
+    def predictor(self, theta):
+        """The linear predictor at theta (cached by the loss; do not modify)."""
+        return self.loss.eta(theta)
+
+    def hessp_predictor(self, theta, v):
+        """(H v, X~ v): ``hessp`` and the change of the linear predictor along v."""
+        Hv, u = self.loss.hessp_predictor(theta, v)
+        return Hv + self.penalty.hess_diag(theta) * v, u
+
+    def assume_predictor(self, theta, eta):
+        """Evaluate the next value / gradient at theta with this linear predictor."""
+        self.loss.assume_predictor(theta, eta)
+
     def kkt_residual(self, theta, grad=None):
         """Max-norm of the minimum-norm subgradient: 0 exactly at the optimum."""
         g = self.grad(theta) if grad is None else grad
