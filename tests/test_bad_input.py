@@ -58,6 +58,8 @@ CASES = [
     ("unknown-penalty", {"penalty": "l3"}, (X, y), {}, ParameterError, "unknown penalty 'l3'"),
     ("unknown-link", {"link": "tanh"}, (X, y), {}, ParameterError, "unknown link 'tanh'"),
     ("gd-l1", {"solver": "gd", "penalty": "l1"}, (X, y), {}, ParameterError, "solver='gd' cannot handle penalty='l1'"),
+    ("newton-cg-elasticnet", {"solver": "newton-cg", "penalty": "elasticnet"}, (X, y), {}, ParameterError,
+     "solver='newton-cg' cannot handle penalty='elasticnet'"),
     ("negative-alpha", {"penalty": "l2", "alpha": -0.1}, (X, y), {}, ParameterError, "alpha must be a finite number >= 0"),
     ("nan-alpha", {"penalty": "l2", "alpha": float("nan")}, (X, y), {}, ParameterError, "alpha"),
     ("alpha-and-C", {"penalty": "l2", "alpha": 0.1, "C": 1.0}, (X, y), {}, ParameterError, "alpha or C, not both"),

@@ -21,6 +21,7 @@ SUPPORTS = {  # which penalties each solver supports (binary); multinomial has n
     "lbfgs": [None, "l2", "firth"],
     "cd": [None, "l2", "l1", "elasticnet"],
     "gd": [None, "l2", "firth"],
+    "newton-cg": [None, "l2", "firth"],
 }
 ALPHA = 0.01
 # gd: the mean-loss Hessian of standardised data has largest eigenvalue <= ~0.3 (binary), so a
@@ -151,7 +152,7 @@ def test_trace_multinomial_and_ovr_layouts():
 
 @pytest.mark.parametrize("solver,penalty", [("gd", "l1"), ("gd", "elasticnet"), ("lbfgs", "l1"),
                                             ("lbfgs", "elasticnet"), ("newton", "l1"), ("newton", "elasticnet"),
-                                            ("cd", "firth")])
+                                            ("newton-cg", "l1"), ("cd", "firth")])
 def test_impossible_pairs_refused_before_solving(solver, penalty, monkeypatch):
     def must_not_run(*a, **k):
         raise AssertionError("solver ran")
@@ -175,7 +176,7 @@ def test_firth_refused_for_multinomial_and_other_links():
         LogisticRegression(penalty="firth", link="probit").fit(X, y)
 
 
-@pytest.mark.parametrize("solver", ["newton", "lbfgs", "cd", "gd"])
+@pytest.mark.parametrize("solver", ["newton", "lbfgs", "cd", "gd", "newton-cg"])
 def test_warm_start_reduces_iterations(solver):
     X, y = problem(2)
     opts = dict(GD) if solver == "gd" else {}

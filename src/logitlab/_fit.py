@@ -102,6 +102,7 @@ def warn_if_not_converged(result: FitResult, spec: FitSpec, what: str = "the mod
                   "standardise the features, or use solver='newton'",
             "lbfgs": "increase max_iter, standardise the features, or use solver='newton'",
             "newton": "increase max_iter; if the data are separated use penalty='firth' or 'l2'",
+            "newton-cg": "increase max_iter; if the data are separated use penalty='l2'",
             "cd": "increase max_iter, or use a larger alpha"}[result.solver]
     warnings.warn(
         f"solver {result.solver!r} did not converge for {what} after {result.n_iter} iterations: "

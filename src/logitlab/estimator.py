@@ -47,11 +47,12 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
     l1_ratio : float in [0, 1], elastic-net mixing (1 = lasso).
     link : "logit", "probit" or "cloglog" (binary, ovr and multilabel models).
     multiclass : "auto", "multinomial" or "ovr".
-    solver : "auto", "newton", "lbfgs", "cd" or "gd". auto: l1/elasticnet -> cd, firth ->
-        newton, else newton for at most 500 parameters or a dense multinomial model, lbfgs otherwise.
+    solver : "auto", "newton", "newton-cg", "lbfgs", "cd" or "gd". auto: l1/elasticnet -> cd,
+        firth -> newton, else newton for at most 500 parameters or a dense multinomial model,
+        newton-cg for a sparse binary model, lbfgs otherwise.
     learning_rate : float, step of solver="gd".
     tol : float, stopping rule for every solver: max-norm of the optimality (KKT) residual.
-    max_iter : int or None (solver default: newton/cd 100, lbfgs/gd 1000).
+    max_iter : int or None (solver default: newton/newton-cg/cd 100, lbfgs/gd 1000).
     fit_intercept, class_weight (dict or "balanced"), warm_start : as scikit-learn.
     trace : False, True (every iteration) or "log" (log-spaced iterations); sets ``trace_``.
     check_separation : "auto", True or False (LP check before unpenalised fits).
