@@ -190,11 +190,11 @@ def test_fused_two_thread_value_and_gradient_equal_the_plain_ones(link):
 
 
 def test_blocked_two_thread_hessian_equals_the_plain_product():
-    """From 100k rows the weighted Gram matrix is accumulated by blocks in two threads."""
-    from logitlab._loss import _FUSED_MIN_ROWS, _weighted_gram
+    """From a million entries the weighted Gram matrix is accumulated by blocks in two threads."""
+    from logitlab._loss import _BLOCKED_MIN_ENTRIES, _weighted_gram
 
     rng = np.random.default_rng(12)
-    X = rng.standard_normal((_FUSED_MIN_ROWS + 4321, 6))
+    X = rng.standard_normal((_BLOCKED_MIN_ENTRIES // 6 + 4321, 6))
     D = rng.random(X.shape[0])
     reference = (X.T * D) @ X
     np.testing.assert_allclose(_weighted_gram(X, D), reference, rtol=1e-12, atol=1e-9)
@@ -208,16 +208,16 @@ def test_sampled_hessian_without_copy_equals_the_subset_hessian(fit_intercept, l
     """Large samples of rows are gathered block by block for the curvature Hessian; the result
     must equal the Hessian of the copied subset (weights, offset, penalty included), and the
     full Hessian (intercept row from the same pass) must equal the plain formula."""
-    from logitlab._loss import _FUSED_MIN_ROWS
+    from logitlab._loss import _BLOCKED_MIN_ENTRIES
 
     rng = np.random.default_rng(13)
-    n, d = 2 * _FUSED_MIN_ROWS + 999, 5
+    n, d = 2 * _BLOCKED_MIN_ENTRIES // 6 + 999, 5
     X = rng.standard_normal((n, d))
     y = (rng.random(n) < 0.3).astype(float)
     loss = BinaryLoss(X, y, rng.random(n) + 0.5, get_link(link), fit_intercept, rng.standard_normal(n) * 0.1)
     objective = Objective(loss, make_penalty("l2", 0.01, 0.0, loss))
     theta = rng.standard_normal(loss.p) * 0.2
-    m = _FUSED_MIN_ROWS + 77
+    m = _BLOCKED_MIN_ENTRIES // 6 + 77
     np.testing.assert_allclose(objective.sampled_hessian(theta, m, seed=3),
                                objective.subsample(m, seed=3).hessian(theta), rtol=1e-12, atol=1e-15)
     Xt = np.column_stack([np.ones(n), X]) if fit_intercept else X

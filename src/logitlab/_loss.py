@@ -23,6 +23,7 @@ from ._threads import pool as _pool  # noqa: F401  (TODO: _multinomial_loss impo
 
 
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
+_BLOCKED_MIN_ENTRIES = 1_000_000  # from here Hessians are accumulated by blocks (no n x p copy)
 _FUSED_BLOCK = 8_192       # rows per block: a few MB, still in cache between X w and X^T r
 
 
@@ -57,7 +58,7 @@ def _weighted_gram(X, D, cols=None):
     Xc = X if cols is None else X[:, cols]
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
-    if Xc.shape[0] >= _FUSED_MIN_ROWS:
+    if Xc.size >= _BLOCKED_MIN_ENTRIES:  # no scaled copy of a large X
         return _symmetrise_upper(_blocked_syrk(Xc, np.sqrt(D)))
     Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
     if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
@@ -133,9 +134,8 @@ class BinaryLoss:
         self._hessp_weights = None  # (theta, D): Hessian weights kept for a run of hessp calls
         self.predictor_steps = True  # hessp_predictor / assume_predictor available (see below)
         # logit with 0/1 outcomes (the common case): the fused pass works on z = (1 - 2y) eta
-        binary = link.name == "logit" and bool(np.all((self.y == 0) | (self.y == 1)))
-        self._sign = 1.0 - 2.0 * self.y if binary else None
-        self._s_sign = self.s * self._sign if binary else None
+        # (the sign 1 - 2y is formed per block: two more n-vectors would cost more than it saves)
+        self._signed_logit = link.name == "logit" and bool(np.all((self.y == 0) | (self.y == 1)))
 
     # -- layout -------------------------------------------------------------------------
     def split(self, theta):
@@ -216,9 +216,10 @@ class BinaryLoss:
                     e += self.offset[rows]
                 eta[rows] = e
                 sb = self.s[rows]
-                if self._sign is not None:
-                    nll, sig = self.link.nll_d1_signed(e * self._sign[rows])
-                    r = self._s_sign[rows] * sig
+                if self._signed_logit:
+                    sign = 1.0 - 2.0 * self.y[rows]
+                    nll, sig = self.link.nll_d1_signed(e * sign)
+                    r = sb * sign * sig
                 else:
                     yb = self.y[rows]
                     nll, r = self.link.nll(yb, e), sb * self.link.d1(yb, e)
@@ -242,7 +243,7 @@ class BinaryLoss:
         """``subset(rows).hessian(theta)`` without copying those rows of X: for large dense X
         the weights are computed and the rows scaled block by block (a curvature sample can be
         a third of X)."""
-        if sp.issparse(self.X) or rows.size < _FUSED_MIN_ROWS:
+        if sp.issparse(self.X) or rows.size * self.p < _BLOCKED_MIN_ENTRIES:
             return self.subset(rows).hessian(theta)
         w = theta[1:] if self.fit_intercept else theta
         b = theta[0] if self.fit_intercept else 0.0
@@ -284,7 +285,7 @@ class BinaryLoss:
         idx = np.asarray(idx)
         if not self.fit_intercept:
             return _weighted_gram(self._columns(None if idx.size == self.d else idx), D)
-        if idx.size == self.p and not sp.issparse(self.X) and self.n >= _FUSED_MIN_ROWS:
+        if idx.size == self.p and not sp.issparse(self.X) and self.n * self.p >= _BLOCKED_MIN_ENTRIES:
             # intercept row and column in the same pass as the rest
             return _symmetrise_upper(_blocked_syrk(self.X, np.sqrt(D), intercept=True))
         has_b = idx[0] == 0
