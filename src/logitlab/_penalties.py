@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 from ._errors import ParameterError
 from ._threads import single_threaded_blas
@@ -52,7 +52,9 @@ class Firth:
 
     Its gradient is the Firth modification of the score, -X~^T (h (1/2 - mu)) / sum(w), with h
     the diagonal of the weighted hat matrix. Its Hessian is not formed: Newton uses the loss's
-    Fisher information, as logistf does (``exact_hessian = False``).
+    Fisher information, as logistf does (``exact_hessian = False``); ``information`` gives the
+    copy of that matrix computed with the penalty's value (refits use it instead of a second
+    pass over X).
     """
 
     name = "firth"
@@ -69,20 +71,38 @@ class Firth:
         self._design_t = None
 
     def _pieces(self, theta):
-        """(log det I, its lower Cholesky factor L, Fisher weights W, mu) at theta, cached: value,
-        gradient and hat values at one point share them (and the loss keeps I for Newton)."""
+        """(log det I, lower Cholesky factor L of I, Fisher weights W, mu, Xs, I) at theta, cached:
+        value, gradient, hat values and Newton's matrix at one point share them.
+
+        Small designs (n p^2 < 5e7): I = Xs Xs^T from Xs = X~^T sqrt(W), which the hat values
+        reuse, on one BLAS thread. Larger ones: I from the loss (its blocked passes; Xs None)."""
         if self._cache_theta is not None and np.array_equal(self._cache_theta, theta):
             return self._cached
         loss = self.loss
         mu = loss.link.inverse(loss.eta(theta))
         W = loss.s * mu * (1.0 - mu)  # logit Fisher weights, mean-scaled (as loss.hessian_weights)
+        Xt = self._design_transposed()
+        if Xt.size * Xt.shape[0] < _SMALL_PRODUCT:
+            Xs = Xt * np.sqrt(W)
+            with single_threaded_blas():
+                info = blas.dsyrk(1.0, Xs.T, trans=1, lower=1)  # Xs Xs^T, lower triangle
+            upper = np.triu_indices_from(info, 1)
+            info[upper] = info.T[upper]
+        else:
+            Xs, info = None, loss.hessian(theta)
         try:
-            L = linalg.cholesky(loss.hessian(theta), lower=True)
-            self._cached = (2.0 * np.sum(np.log(np.diag(L))), L, W, mu)
+            L = linalg.cholesky(info, lower=True)
+            logdet = 2.0 * np.sum(np.log(np.diag(L)))
         except linalg.LinAlgError:
-            self._cached = (-np.inf, None, W, mu)
+            L, logdet = None, -np.inf
+        self._cached = (logdet, L, W, mu, Xs, info)
         self._cache_theta = theta.copy()
         return self._cached
+
+    def information(self, theta):
+        """The Fisher information / sum(w) at theta (the loss's Hessian for the logit link),
+        as computed with the penalty's value there: Newton's matrix for refits."""
+        return self._pieces(theta)[5].copy()
 
     def _design_transposed(self):
         """[1, X]^T as a dense C-ordered (p, n) array, built once (Firth is for moderate n and p):
@@ -97,19 +117,42 @@ class Firth:
             self._design_t = Xt
         return self._design_t
 
-    def hat(self, theta):
-        """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p).
+    def _whitened(self, theta):
+        """B = L^-1 X~^T sqrt(W), (p, n): B^T B is the weighted hat matrix. One (p, p) x (p, n)
+        product on the transposed design (no n-column triangular solve); kept for small designs
+        (the hat values and ``curvature`` at one point share it)."""
+        pieces = self._pieces(theta)
+        if len(pieces) == 7:
+            return pieces[6]
+        _, L, W, _, Xs, _ = pieces
+        Linv = lapack.dtrtri(L, lower=1)[0]
+        if Xs is None:
+            return (Linv @ self._design_transposed()) * np.sqrt(W)
+        with single_threaded_blas():  # small: BLAS threads only slow this short, wide product
+            B = Linv @ Xs
+        self._cached = pieces + (B,)
+        return B
 
-        With I = L L^T: h_i = W_i |L^-1 x_i|^2, the column sums of squares of L^-1 X~^T, one
-        (p, p) x (p, n) product on the transposed design (no n-column triangular solve)."""
-        _, L, W, _ = self._pieces(theta)
-        Xt = self._design_transposed()
-        if Xt.size * Xt.shape[0] < _SMALL_PRODUCT:  # BLAS threads only slow this shape down
-            with single_threaded_blas():
-                B = lapack.dtrtri(L, lower=1)[0] @ Xt
-        else:
-            B = lapack.dtrtri(L, lower=1)[0] @ Xt
-        return W * np.einsum("ij,ij->j", B, B)
+    def hat(self, theta):
+        """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p): the column
+        sums of squares of L^-1 X~^T W^1/2 (I = L L^T)."""
+        B = self._whitened(theta)
+        return np.einsum("ij,ij->j", B, B)
+
+    def curvature(self, theta, v):
+        """d^2/dt^2 of the penalty at theta + t v (t = 0), exactly: the part of the Hessian that
+        Newton's matrix leaves out, along one direction (profile-likelihood solves use it).
+
+        With I(t) = X~^T diag(W(t)) X~ and u = X~ v: d^2 (-1/2 log det I) =
+        -1/2 [tr(I^-1 I'') - tr((I^-1 I')^2)], I' = X~^T diag(W (1 - 2 mu) u) X~,
+        I'' = X~^T diag(W (1 - 6 mu (1 - mu)) u^2) X~; so tr(I^-1 I'') = sum h (1 - 6 mu (1 - mu))
+        u^2 and tr((I^-1 I')^2) = |B diag((1 - 2 mu) u) B^T|_F^2 with B from ``_whitened``."""
+        mu = self._pieces(theta)[3]
+        B = self._whitened(theta)
+        u = v @ self._design_transposed()
+        first = np.einsum("ij,ij->j", B, B) @ ((1.0 - 6.0 * mu * (1.0 - mu)) * u * u)
+        M = (B * ((1.0 - 2.0 * mu) * u)) @ B.T
+        return -0.5 * (first - np.sum(M * M)) / self.loss.sw_sum
 
     def value(self, theta):
         logdet = self._pieces(theta)[0]

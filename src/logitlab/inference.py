@@ -361,19 +361,87 @@ def _refit_threads(info):
     return contextlib.nullcontext()
 
 
-def _conditional_start(info, idx, values):
-    """theta-hat with theta[idx] = values and the rest at their conditional mean under the
-    normal approximation (the first-order profile trace)."""
+def _conditional_start(info, idx, values, second_order=True):
+    """theta-hat with theta[idx] = values and the rest on the profile trace: its second-order
+    expansion for one parameter of a binary logit model (see ``_trace_expansion``), else the
+    conditional mean under the normal approximation (the first-order trace)."""
+    idx = np.atleast_1d(np.asarray(idx, int))
+    values = np.atleast_1d(np.asarray(values, float))
     theta = info.theta.copy()
     delta = values - theta[idx]
-    cov = info.inverse_information()
-    if np.all(np.isfinite(cov)) and np.any(delta):
-        try:
-            theta += cov[:, idx] @ np.linalg.solve(cov[np.ix_(idx, idx)], delta)
-        except np.linalg.LinAlgError:
-            pass
+    expansion = _trace_expansion(info) if idx.size == 1 and second_order else None
+    if expansion is not None:
+        j, t = idx[0], delta[0]
+        linear, second = expansion.slope[:, j] * t, 0.5 * expansion.second[:, j] * t * t
+        # in standard errors of the others: a correction larger than both the linear move and
+        # one standard error is beyond the expansion's reach
+        se = np.delete(expansion.se, j)
+        if np.max(np.abs(np.delete(second, j)) / se) > max(1.0, np.max(np.abs(np.delete(linear, j)) / se)):
+            expansion = None
+    if expansion is not None:
+        theta += linear + second
+    else:
+        cov = info.inverse_information()
+        if np.all(np.isfinite(cov)) and np.any(delta):
+            try:
+                theta += cov[:, idx] @ np.linalg.solve(cov[np.ix_(idx, idx)], delta)
+            except np.linalg.LinAlgError:
+                pass
     theta[idx] = values
     return theta
+
+
+@dataclass
+class _TraceExpansion:
+    """Profile traces and profiles of every parameter j at the estimate, to the order that the
+    third derivatives of the log-likelihood allow (binary logit; sum scale):
+
+    theta(t) = theta_hat + slope[:, j] t + second[:, j] t^2 / 2   (theta_j = theta_hat_j + t)
+    LR(t)    = schur[j] t^2 + cubic[j] t^3 / 3
+
+    slope = I^-1 e_j / (I^-1)_jj, schur = 1 / (I^-1)_jj; with D3 the third derivative of the
+    negative log-likelihood, cubic_j = D3[v, v, v] and the others' second derivative solves
+    I_oo w_o = -D3[o, v, v] (v = slope[:, j]). For Firth fits the penalty's own derivatives
+    beyond the information are left out: these only place starting points."""
+
+    slope: np.ndarray
+    schur: np.ndarray
+    cubic: np.ndarray
+    second: np.ndarray
+    se: np.ndarray  # standard errors sqrt(diag I^-1)
+
+
+def _trace_expansion(info):
+    """The _TraceExpansion of a binary logit fit (cached), or None (other models, singular
+    information). Costs about two Hessians: X~ V and X~^T (a U^2) over the rows."""
+    if "trace" not in info._cache:
+        info._cache["trace"] = None
+        loss = info.loss
+        cov = info.inverse_information()
+        diag = np.diag(cov)
+        if (info.kind == "binary" and loss.link.name == "logit" and info.n_params <= 1000
+                and np.all(np.isfinite(cov)) and np.all(diag > 0)):
+            V = cov / diag
+            mu = loss.link.inverse(loss.eta(info.theta))
+            a = loss.weights * mu * (1.0 - mu) * (1.0 - 2.0 * mu)  # d3 nll / d eta3, weighted
+            Xt = _design(loss)
+            U = np.asarray(Xt @ V)
+            B = np.asarray(Xt.T @ (a[:, None] * U * U))  # column j: D3[., v_j, v_j]
+            np.fill_diagonal(B, 0.0)
+            M = cov @ B  # I_oo^-1 b_o = (cov b~)_o - cov_oj (cov b~)_j / cov_jj
+            info._cache["trace"] = _TraceExpansion(V, 1.0 / diag, a @ U ** 3, -(M - V * np.diag(M)),
+                                                   np.sqrt(diag))
+    return info._cache["trace"]
+
+
+def _newton_matrix(objective, theta, idx=None):
+    """Newton's matrix for refits: the objective's Hessian, or for Firth the Fisher information
+    its penalty computed together with its value (the same matrix, no second pass over X)."""
+    own = getattr(getattr(objective, "penalty", None), "information", None)
+    if own is None:
+        return objective.hessian(theta, idx)
+    H = own(theta)
+    return H if idx is None else H[np.ix_(idx, idx)]
 
 
 def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300, stat_tol=None):
@@ -396,7 +464,7 @@ def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300, stat_t
         g = objective.grad(theta)[free]
         if np.max(np.abs(g)) <= tol:
             break
-        d = -solve_psd(objective.hessian(theta, idx=free), g)
+        d = -solve_psd(_newton_matrix(objective, theta, free), g)
         slope = float(g @ d)
         final = False
         if slope >= 0:
@@ -525,17 +593,21 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
     def excess_of(f):  # LR statistic minus q
         return 2 * sw * (f - f_hat) - q
 
-    # start: the normal-approximation limit, but not absurdly far (separated directions have
-    # huge standard errors)
-    reach = min(se * np.sqrt(q), 10 * max(1.0, abs(b_hat))) if np.isfinite(se) and se > 0 else 1.0
-    theta = _conditional_start(info, [j], [b_hat + direction * reach])
+    # start: the limit of the third-order profile on the second-order trace, but not absurdly
+    # far (separated directions have huge standard errors: then the first-order trace)
+    reach = _expanded_reach(info, j, direction, q, se)
+    far = 10 * max(1.0, abs(b_hat))
+    theta = _conditional_start(info, [j], [b_hat + direction * min(reach, far)], second_order=reach <= far)
     f = objective.value(theta)
+    exact_along = None if getattr(objective, "exact_hessian", True) else \
+        getattr(getattr(objective, "penalty", None), "curvature", None)
+    missing = None
     inner, outer = 0.0, np.inf  # distances from the estimate inside / outside the interval
     for _ in range(max_iter):
         if not np.isfinite(f):
             return None
         g = objective.grad(theta)
-        H = objective.hessian(theta)
+        H = _newton_matrix(objective, theta)
         try:
             chol = linalg.cho_factor(H[np.ix_(rest, rest)], lower=True, check_finite=False)
         except (linalg.LinAlgError, ValueError):
@@ -545,6 +617,12 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
         decrement = -float(g[rest] @ a)         # g' H^-1 g over the others
         gamma = g[j] + float(g[rest] @ c)       # slope of the profile model
         curv = H[j, j] + float(H[j, rest] @ c)  # its curvature (a Schur complement)
+        if exact_along is not None:             # Newton's matrix is inexact (Firth): add the
+            if missing is None:                 # missing curvature along the trace (once, at
+                v = np.zeros_like(theta)        # the start; it varies slowly), so that the
+                v[j], v[rest] = 1.0, c          # level is hit at second order
+                missing = exact_along(theta, v)
+            curv += missing
         level = f - 0.5 * decrement - f_star    # profile model at theta[j] minus the level
         dist = direction * (theta[j] - b_hat)
         if f < f_star:             # f bounds the profile from above: inside
@@ -553,8 +631,11 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
             outer = min(outer, dist)
         t = _level_root(curv, gamma, level, direction) if curv > 0 and np.isfinite(curv) else np.nan
         if np.isfinite(t) and inner < dist + direction * t < outer:
-            if abs(t) <= _XTOL + _RTOL * abs(theta[j]) and sw * decrement <= _STAT_TOL:
-                return theta[j] + t  # the last step is below the tolerance: take it, no check
+            # converged: the step is below the tolerance, and so is what the others' remaining
+            # decrement could still move the limit (decrement / (2 |gamma|))
+            xtol = _XTOL + _RTOL * abs(theta[j])
+            if abs(t) <= xtol and sw * decrement <= max(_STAT_TOL, 2 * sw * abs(gamma) * xtol):
+                return theta[j] + t  # take the last step without evaluating there
             if dist + direction * t > cap:
                 return _infinite_or_none(refit, b_hat + direction * cap, theta, direction, excess_of)
             new = theta.copy()
@@ -580,6 +661,29 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
             return None
         theta, f = new, f_new
     return None
+
+
+def _expanded_reach(info, j, direction, q, se):
+    """Distance from the estimate to the limit on side ``direction``: se * sqrt(q) (normal
+    approximation) corrected by the profile's third derivative when known (kept within a
+    factor 2 of it)."""
+    if not (np.isfinite(se) and se > 0):
+        return 1.0
+    wald = se * np.sqrt(q)
+    expansion = _trace_expansion(info)
+    if expansion is None:
+        return wald
+    schur, c3 = expansion.schur[j], direction * expansion.cubic[j] / 3
+    r = wald  # Newton on schur r^2 + c3 r^3 = q
+    for _ in range(20):
+        slope = 2 * schur * r + 3 * c3 * r * r
+        if not slope > 0:
+            return wald
+        step = (schur * r * r + c3 * r ** 3 - q) / slope
+        r = min(max(r - step, 0.5 * wald), 2 * wald)
+        if abs(step) <= 1e-12 * r:
+            break
+    return r
 
 
 def _level_root(curv, gamma, level, direction):
