@@ -66,7 +66,7 @@ def _bracketed(info, level):
 def no_fallback(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the joint solve gave up and fell back to bracketing")
-    monkeypatch.setattr(inf, "_profile_limit_bracket", refuse)
+    monkeypatch.setattr(inf.intervals, "_profile_limit_bracket", refuse)
 
 
 @pytest.mark.parametrize("data", [_cancer, _rare_correlated])
