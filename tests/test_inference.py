@@ -351,3 +351,30 @@ def test_ovr_models_are_refused_with_a_clear_message():
     m = LogisticRegression(multiclass="ovr").fit(X, y)
     with pytest.raises(ParameterError, match="binary and multinomial"):
         m.summary()
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_null_model_closed_form_equals_the_refit(link, penalty):
+    """Without an offset the intercept-only fit is F^-1(weighted event rate) for every link
+    (score equation at a constant predictor); model statistics use it without a refit. It must
+    be the constrained minimum the general path finds."""
+    from logitlab.inference import fit_info, null_theta
+    from logitlab.inference.model_stats import _closed_form_null
+    from logitlab.inference.refit import constrained_minimum
+
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((400, 3))
+    y = (rng.random(400) < 0.3 + 0.2 * (X[:, 0] > 0)).astype(int)
+    w = rng.random(400) + 0.5
+    m = LogisticRegression(penalty=penalty, link=link).fit(X, y, sample_weight=w)
+    info = fit_info(m)
+    closed = null_theta(info)
+    assert _closed_form_null(info, closed)  # the shortcut was taken
+    start = np.zeros(info.n_params)
+    refit, _ = constrained_minimum(info.objective, start, np.array([0]), tol=1e-13)
+    np.testing.assert_allclose(closed, refit, rtol=0, atol=1e-10)
+    rate = np.average(y, weights=w)
+    assert m.predict_proba(np.zeros((1, 3)))[0, 1] != rate  # the full model is not the null model
+    assert info.loglike(closed) == pytest.approx(np.sum(w * (y * np.log(rate) + (1 - y) * np.log(1 - rate))),
+                                                 rel=1e-12)

@@ -18,12 +18,25 @@ def null_theta(info):
         theta = start_point(loss, FitSpec(fit_intercept=loss.fit_intercept))
         if info.kind != "binary" and not getattr(loss, "reference", False):
             theta = np.zeros(loss.n_params)
-        if loss.fit_intercept:
+        if loss.fit_intercept and not _closed_form_null(info, theta):
             p = loss.p
             free = np.arange(0, info.n_params, p)
             theta, _ = constrained_minimum(info.objective, theta, free)
         info._cache["null_theta"] = theta
     return info._cache["null_theta"]
+
+
+def _closed_form_null(info, start):
+    """True when ``start`` (the intercept at F^-1 of the weighted event rate) is the null fit
+    itself: binary, no offset, no penalty on it (none / L2: slopes are 0), rate not clipped.
+    With a constant linear predictor every link's score equation gives mu = weighted mean of y,
+    so no refit (each of its iterations a pass over X) is needed."""
+    loss = info.loss
+    if info.kind != "binary" or loss.offset is not None or info.penalty not in ("none", "l2") \
+            or not isinstance(loss.y, np.ndarray):  # dask: the refit reduces on the cluster
+        return False
+    rate = float(loss.s @ loss.y)
+    return 1e-6 < rate < 1 - 1e-6 and not np.any(start[1:])
 
 
 def model_statistics(model):
