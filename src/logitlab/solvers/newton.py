@@ -3,8 +3,11 @@
 Up to ``DIRECT_MAX_PARAMS`` parameters the Newton system is solved with the dense Hessian and a
 Cholesky factorisation; beyond, by conjugate gradients on Hessian-vector products (truncated
 Newton, with the Eisenstat-Walker forcing term min(0.5, sqrt(|g|)) for superlinear convergence),
-which never forms the Hessian. Requires the objective's Hessian or Hessian-vector product. With an inexact Hessian (Firth: the Fisher information) it is
-Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
+preconditioned by the factorised Hessian of a small row sample (``_cg``); the full Hessian is
+never formed there. For large n the fit starts on a row sample and the full-data steps use a
+sampled Hessian with secant corrections (``_SketchedCurvature``). Requires the objective's
+Hessian or Hessian-vector product. With an inexact Hessian (Firth: the Fisher information) it
+is Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
 """
 from __future__ import annotations
 
