@@ -80,8 +80,10 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
     Each iteration takes Newton's step for the other parameters as linear functions of theta[j]
     and, along that line, solves the quadratic model of the objective for the level
     f_hat + q / (2 sum(w)) on the requested side: one value, gradient and Hessian per iteration
-    instead of a constrained refit per trial value. Starts from the normal-approximation limit on
-    the first-order profile trace.
+    instead of a constrained refit per trial value. Starts from the limit of the third-order
+    profile on the second-order trace (``_expanded_reach``, ``_conditional_start``). Where
+    Newton's matrix is inexact (Firth: the Fisher information), the penalty's missing curvature
+    along the trace is added to the model once, at the start.
 
     Safeguards for irregular profiles (separated directions, singular information): distances
     from the estimate known to lie inside / outside the interval bracket the limit; where the

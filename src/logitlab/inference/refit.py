@@ -21,10 +21,9 @@ _XTOL, _RTOL = 1e-9, 1e-10
 def _lr_fix(info, idx, values, theta0=None, stat_tol=None):
     """LR statistic and p-value for 'theta[idx] = values' within the fitted objective.
 
-    Without ``theta0`` the refit starts from the quadratic approximation at the estimate: the
-    other parameters moved by Cov[free, idx] Cov[idx, idx]^-1 (values - estimate[idx]).
-    ``stat_tol``: stop the refit once the statistic is known to this absolute accuracy (see
-    ``constrained_minimum``); default: the gradient rule."""
+    Without ``theta0`` the refit starts on the profile trace at the estimate (see
+    ``_conditional_start``). ``stat_tol``: stop the refit once the statistic is known to this
+    absolute accuracy (see ``constrained_minimum``); default: the gradient rule."""
     idx = np.asarray(idx, int)
     values = np.asarray(values, float)
     free = np.setdiff1d(np.arange(info.n_params), idx)
@@ -158,9 +157,10 @@ def constrained_minimum(objective, theta0, free, tol=1e-10, max_iter=300, stat_t
             decrement = -slope * scale
             if decrement <= stat_tol:
                 break
-            # Newton's decrements shrink at least linearly: when the next one is predicted
-            # below the tolerance, the value after this step is final (no gradient there)
-            final = last is not None and decrement * decrement / last <= stat_tol
+            # Newton's decrements shrink at least linearly: when the next one, extrapolated
+            # from the last two with a safety factor of 10, is below the tolerance, the value
+            # after this step is final (no gradient there)
+            final = last is not None and 10 * decrement * decrement / last <= stat_tol
             last = decrement
         t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
         while True:
