@@ -49,8 +49,9 @@ from .intervals import (_expanded_reach, _infinite_or_none, _level_root, _profil
                         profile_intervals)
 from .model_stats import log_likelihood, model_statistics, null_theta
 from .prediction import PredictionInterval, predict_interval
-from .refit import (_RTOL, _STAT_TOL, _XTOL, _conditional_start, _lr_fix, _newton_matrix,  # noqa: F401
-                    _refit_threads, _trace_expansion, _TraceExpansion, constrained_minimum)
+from .refit import (_RTOL, _STAT_TOL, _XTOL, _conditional_start, _lr_fix, _missing_curvature,  # noqa: F401
+                    _newton_matrix, _refit_threads, _trace_expansion, _TraceExpansion,
+                    constrained_minimum)
 from .tests import TestResult, _index_of, drop_one, lr_test, pvalues, wald_test  # noqa: F401
 
 __all__ = ["COV_TYPES", "FitInfo", "PredictionInterval", "TestResult", "conf_int", "constrained_minimum",

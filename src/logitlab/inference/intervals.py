@@ -8,8 +8,8 @@ from scipy import linalg, optimize, stats
 from .._errors import ParameterError
 from .covariance import standard_errors
 from .fitinfo import _check_level, _coef_vector, _require, _source, fit_info
-from .refit import (_RTOL, _STAT_TOL, _XTOL, _conditional_start, _newton_matrix, _refit_threads,
-                    _trace_expansion, constrained_minimum)
+from .refit import (_RTOL, _STAT_TOL, _XTOL, _conditional_start, _missing_curvature, _newton_matrix,
+                    _refit_threads, _trace_expansion, constrained_minimum)
 
 
 def conf_int(model, level=0.95, method=None, cov_type="observed", groups=None):
@@ -82,8 +82,8 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
     f_hat + q / (2 sum(w)) on the requested side: one value, gradient and Hessian per iteration
     instead of a constrained refit per trial value. Starts from the limit of the third-order
     profile on the second-order trace (``_expanded_reach``, ``_conditional_start``). Where
-    Newton's matrix is inexact (Firth: the Fisher information), the penalty's missing curvature
-    along the trace is added to the model once, at the start.
+    Newton's matrix is inexact (Firth: the Fisher information), the curvature it leaves out
+    along the trace (at the estimate, ``_TraceExpansion.missing``) is added to the model.
 
     Safeguards for irregular profiles (separated directions, singular information): distances
     from the estimate known to lie inside / outside the interval bracket the limit; where the
@@ -111,9 +111,9 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
     far = 10 * max(1.0, abs(b_hat))
     theta = _conditional_start(info, [j], [b_hat + direction * min(reach, far)], second_order=reach <= far)
     f = objective.value(theta)
-    exact_along = None if getattr(objective, "exact_hessian", True) else \
-        getattr(getattr(objective, "penalty", None), "curvature", None)
-    missing = None
+    expansion = _trace_expansion(info)
+    missing = expansion.missing[j] if expansion is not None else None
+    along = _missing_curvature(objective) if missing is None else None
     inner, outer = 0.0, np.inf  # distances from the estimate inside / outside the interval
     for _ in range(max_iter):
         if not np.isfinite(f):
@@ -129,12 +129,12 @@ def _profile_limit_vm(info, j, direction, q, f_hat, se, max_iter=60):
         decrement = -float(g[rest] @ a)         # g' H^-1 g over the others
         gamma = g[j] + float(g[rest] @ c)       # slope of the profile model
         curv = H[j, j] + float(H[j, rest] @ c)  # its curvature (a Schur complement)
-        if exact_along is not None:             # Newton's matrix is inexact (Firth): add the
-            if missing is None:                 # missing curvature along the trace (once, at
-                v = np.zeros_like(theta)        # the start; it varies slowly), so that the
-                v[j], v[rest] = 1.0, c          # level is hit at second order
-                missing = exact_along(theta, v)
-            curv += missing
+        if missing is None and along is not None:  # no expansion: at the start (it varies slowly)
+            v = np.zeros_like(theta)
+            v[j], v[rest] = 1.0, c
+            missing = along(theta, v)
+        if missing is not None:  # Newton's matrix is inexact (Firth): add the curvature it leaves
+            curv += missing      # out along the trace, so that the level is hit at second order
         level = f - 0.5 * decrement - f_star    # profile model at theta[j] minus the level
         dist = direction * (theta[j] - b_hat)
         if f < f_star:             # f bounds the profile from above: inside
@@ -185,7 +185,9 @@ def _expanded_reach(info, j, direction, q, se):
     expansion = _trace_expansion(info)
     if expansion is None:
         return wald
-    schur, c3 = expansion.schur[j], direction * expansion.cubic[j] / 3
+    schur, c3 = expansion.schur[j] + info.sw_sum * expansion.missing[j], direction * expansion.cubic[j] / 3
+    if not schur > 0:
+        return wald
     r = wald  # Newton on schur r^2 + c3 r^3 = q
     for _ in range(20):
         slope = 2 * schur * r + 3 * c3 * r * r

@@ -85,14 +85,17 @@ class _TraceExpansion:
 
     slope = I^-1 e_j / (I^-1)_jj, schur = 1 / (I^-1)_jj; with D3 the third derivative of the
     negative log-likelihood, cubic_j = D3[v, v, v] and the others' second derivative solves
-    I_oo w_o = -D3[o, v, v] (v = slope[:, j]). For Firth fits the penalty's own derivatives
-    beyond the information are left out: these only place starting points."""
+    I_oo w_o = -D3[o, v, v] (v = slope[:, j]). Where Newton's matrix I is not the objective's
+    Hessian (Firth), ``missing[j]`` is the curvature it leaves out along v (mean scale, from the
+    penalty's ``curvature``; schur + sum(w) missing is the profile's curvature); the penalty's
+    third derivative is left out. These place starting points and shape the profile model."""
 
     slope: np.ndarray
     schur: np.ndarray
     cubic: np.ndarray
     second: np.ndarray
-    se: np.ndarray  # standard errors sqrt(diag I^-1)
+    se: np.ndarray       # standard errors sqrt(diag I^-1)
+    missing: np.ndarray  # zeros for exact Hessians
 
 
 def _trace_expansion(info):
@@ -113,9 +116,21 @@ def _trace_expansion(info):
             B = np.asarray(Xt.T @ (a[:, None] * U * U))  # column j: D3[., v_j, v_j]
             np.fill_diagonal(B, 0.0)
             M = cov @ B  # I_oo^-1 b_o = (cov b~)_o - cov_oj (cov b~)_j / cov_jj
+            missing = np.zeros(info.n_params)
+            along = _missing_curvature(info.objective)
+            if along is not None:
+                missing = np.array([along(info.theta, V[:, j]) for j in range(info.n_params)])
             info._cache["trace"] = _TraceExpansion(V, 1.0 / diag, a @ U ** 3, -(M - V * np.diag(M)),
-                                                   np.sqrt(diag))
+                                                   np.sqrt(diag), missing)
     return info._cache["trace"]
+
+
+def _missing_curvature(objective):
+    """(theta, v) -> the objective's second derivative along v that Newton's matrix leaves out,
+    for objectives whose Newton matrix is inexact and whose penalty offers it (Firth); else None."""
+    if getattr(objective, "exact_hessian", True):
+        return None
+    return getattr(getattr(objective, "penalty", None), "curvature", None)
 
 
 def _newton_matrix(objective, theta, idx=None):
