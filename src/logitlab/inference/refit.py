@@ -6,6 +6,7 @@ import contextlib
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import stats
 
 from .._threads import single_threaded_blas
@@ -99,14 +100,16 @@ class _TraceExpansion:
 
 
 def _trace_expansion(info):
-    """The _TraceExpansion of a binary logit fit (cached), or None (other models, singular
-    information). Costs about two Hessians: X~ V and X~^T (a U^2) over the rows."""
+    """The _TraceExpansion of a binary logit fit on in-memory data (cached), or None (other
+    models, Dask data, singular information). Costs about two Hessians: X~ V and X~^T (a U^2)
+    over the rows."""
     if "trace" not in info._cache:
         info._cache["trace"] = None
         loss = info.loss
         cov = info.inverse_information()
         diag = np.diag(cov)
-        if (info.kind == "binary" and loss.link.name == "logit" and info.n_params <= 1000
+        in_memory = isinstance(getattr(loss, "X", None), np.ndarray) or sp.issparse(getattr(loss, "X", None))
+        if (info.kind == "binary" and in_memory and loss.link.name == "logit" and info.n_params <= 1000
                 and np.all(np.isfinite(cov)) and np.all(diag > 0)):
             V = cov / diag
             mu = loss.link.inverse(loss.eta(info.theta))
