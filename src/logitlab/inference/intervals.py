@@ -47,6 +47,8 @@ def conf_int(model, level=0.95, method=None, cov_type="observed", groups=None):
 
 
 def profile_intervals(info, level=0.95, which=None):
+    """(n_params, 2) profile-likelihood limits of the parameters in ``which`` (default all; the
+    others NaN) for the fit ``info``; see ``_profile_limit_vm``."""
     q = stats.chi2.ppf(level, 1)
     se = np.sqrt(np.clip(np.diag(info.inverse_information()), 0, None))
     f_hat = info.objective_value()
