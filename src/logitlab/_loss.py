@@ -19,7 +19,6 @@ from scipy.linalg import blas
 from ._links import Link
 from ._sparse import SparseDesign
 from ._threads import in_two_halves
-from ._threads import pool as _pool  # noqa: F401  (TODO: _multinomial_loss imports it from here)
 
 
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
