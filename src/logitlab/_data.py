@@ -6,6 +6,7 @@ assumes double precision). Dense input is not copied when it is already float64.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,31 @@ def feature_names_of(X):
     if isinstance(X, pd.DataFrame):
         return [str(c) for c in X.columns]
     return None
+
+
+class DefaultNames(Sequence):
+    """The names x0, x1, ... of d unnamed columns, made when asked for (at d = 2^18 a list of
+    them would take more memory than a sparse fit's own work)."""
+
+    def __init__(self, d: int):
+        self.d = int(d)
+
+    def __len__(self):
+        return self.d
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [f"x{i}" for i in range(*j.indices(self.d))]
+        j = int(j) + (self.d if j < 0 else 0)
+        if not 0 <= j < self.d:
+            raise IndexError(f"column {j} out of range for {self.d} columns")
+        return f"x{j}"
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, (list, tuple, Sequence)) else NotImplemented
+
+    def __repr__(self):
+        return f"DefaultNames({self.d})"
 
 
 def _check_not_empty(shape, name):
@@ -119,7 +145,7 @@ class Target:
     """Encoded outcome: kind, integer codes (or 0/1 indicator matrix) and the user's labels."""
 
     kind: str            # "binary" | "multiclass" | "multilabel"
-    codes: np.ndarray    # (n,) ints in 0..K-1, or (n, K) 0/1 floats for multilabel
+    codes: np.ndarray    # (n,) ints in 0..K-1 (int8 for numeric binary y), or (n, K) 0/1 floats for multilabel
     classes: np.ndarray  # user labels (binary/multiclass) or arange(K) (multilabel)
 
 
@@ -166,7 +192,8 @@ def encode_target(y, n_rows: int | None = None) -> Target:
     if arr.dtype.kind in "biuf":  # numeric two-class labels (the common case): no sort needed
         lo, hi = arr.min(), arr.max()
         if lo != hi and bool(np.all((arr == lo) | (arr == hi))):
-            return Target("binary", (arr == hi).astype(np.intp), np.array([lo, hi], dtype=arr.dtype))
+            # one byte per row (a bool viewed as int8): the codes are kept with the fitted model
+            return Target("binary", (arr == hi).view(np.int8), np.array([lo, hi], dtype=arr.dtype))
     try:
         classes, codes = np.unique(arr, return_inverse=True)
     except TypeError:
@@ -191,9 +218,22 @@ def _encode_multilabel(arr) -> Target:
     return Target("multilabel", ind, np.arange(ind.shape[1]))
 
 
+def unit_weights(n: int) -> np.ndarray:
+    """n weights of one with no n numbers in memory: a read-only view with stride 0 (a vector of
+    ones would be carried through every step of a large fit and kept with the model)."""
+    return np.broadcast_to(np.float64(1.0), (n,))
+
+
+def is_unit(weights) -> bool:
+    """True for the view made by ``unit_weights``."""
+    return isinstance(weights, np.ndarray) and weights.ndim == 1 and weights.strides == (0,) \
+        and weights.size > 0 and weights[0] == 1.0
+
+
 def check_sample_weight(sample_weight, n: int) -> np.ndarray:
+    """One finite weight >= 0 per row, not all zero; None gives ``unit_weights(n)``."""
     if sample_weight is None:
-        return np.ones(n)
+        return unit_weights(n)
     w = np.asarray(sample_weight)
     if w.ndim == 0:
         w = np.full(n, float(w))
@@ -225,6 +265,23 @@ def check_offset(offset, n: int, n_outputs: int = 1):
     if not np.isfinite(o).all():
         raise DataError(f"offset contains {int((~np.isfinite(o)).sum())} NaN or infinite values")
     return o
+
+
+def fit_weights(sample_weight, class_weight, target: Target, n: int):
+    """(sample weights, fit weights = sample weights x class weights) for binary and multiclass y,
+    with the rule every fit shares: at least two classes need rows of positive weight."""
+    base = check_sample_weight(sample_weight, n)
+    if class_weight is None:
+        weights = base
+    else:
+        weights = base * class_weight_vector(class_weight, target.codes, target.classes, base)
+    K = target.classes.size
+    totals = np.bincount(target.codes, weights=None if is_unit(weights) else weights, minlength=K)
+    present = np.flatnonzero(totals > 0)
+    if present.size < 2:
+        raise DataError(f"only one class ({target.classes.tolist()[present[0]]!r}) has rows with positive weight: "
+                        "a classifier needs at least two classes with positive weight to train")
+    return base, weights
 
 
 def class_weight_vector(class_weight, codes: np.ndarray, classes: np.ndarray, sample_weight: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _dask
-from ._data import as_matrix, check_offset, check_sample_weight, class_weight_vector, encode_target
+from ._data import DefaultNames, as_matrix, check_offset, check_sample_weight, encode_target, fit_weights
 from ._design import check_full_rank
 from ._errors import DataError, ParameterError, SeparationWarning
 from ._fit import FitSpec, build_loss, fit_one, warn_if_not_converged
@@ -33,6 +33,11 @@ from .solvers import SOLVERS, check_compatible
 # beyond it the LP runs only if the fitted linear predictor shows divergence (|eta| > 25).
 _SEPARATION_AUTO_SIZE = 2_000_000
 _DIVERGENT_ETA = 25.0
+
+
+def _max_abs(a):
+    """max |a| without an |a| copy."""
+    return max(float(a.max()), -float(a.min())) if a.size else 0.0
 
 
 class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
@@ -142,18 +147,13 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         X, names = as_matrix(X)
         target = encode_target(y, X.shape[0])
         n, d = X.shape
-        base_w = check_sample_weight(sample_weight, n)
         kind = self._model_kind(target)
         if kind == "multilabel":
             if self.class_weight is not None:
                 raise ParameterError("class_weight is not supported for multilabel y; use sample_weight")
-            weights = base_w
+            weights = check_sample_weight(sample_weight, n)
         else:
-            weights = base_w * class_weight_vector(self.class_weight, target.codes, target.classes, base_w)
-            present = np.unique(target.codes[weights > 0])
-            if present.size < 2:
-                raise DataError(f"only one class ({target.classes.tolist()[present[0]]!r}) has rows with positive weight: "
-                                "a classifier needs at least two classes with positive weight to train")
+            _, weights = fit_weights(sample_weight, self.class_weight, target, n)
         K = target.classes.size
         offset = check_offset(offset, n, K if kind == "multinomial" else 1)
         if kind in ("ovr", "multilabel") and offset is not None and offset.ndim == 2:
@@ -161,7 +161,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         if kind == "multinomial" and offset is not None and offset.ndim == 1:
             raise DataError(f"a multinomial model needs a 2-D offset of shape ({n}, {K}), one column per class: "
                             "a 1-D offset shifts every class equally and would have no effect")
-        names = names or [f"x{j}" for j in range(d)]
+        names = names or DefaultNames(d)
         alpha = self._resolve_alpha(weights.sum())
         spec = self._spec(alpha)
         if spec.penalty in ("none", "firth"):
@@ -169,7 +169,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
 
         warm = self._warm_thetas(kind, K, d)
         if kind in ("binary", "multinomial"):
-            y_fit = target.codes.astype(float) if kind == "binary" else target.codes
+            y_fit = target.codes  # binary: 0/1 codes, used by the loss as they are
             result, separation = self._fit_single(X, y_fit, weights, offset, spec, K, names,
                                                   warm[0] if warm else None, "the model")
             results = [result]
@@ -235,7 +235,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         if check is True or (check == "auto" and small):
             separation = check_separation()
         result = fit_one(loss, spec, theta0)
-        if separation is None and check == "auto" and np.max(np.abs(loss.eta(result.theta))) > _DIVERGENT_ETA:
+        if separation is None and check == "auto" and _max_abs(loss.eta(result.theta)) > _DIVERGENT_ETA:
             separation = check_separation()  # large fits: only when the fit shows divergence
         if separation is not None and separation.separated:
             warnings.warn(f"{what}: {separation.message()}", SeparationWarning, stacklevel=3)
@@ -256,8 +256,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         if t.get("backend") == "dask":
             return _dask.fitted_objective(self)
         spec = self._spec(self.alpha_)
-        y = t["codes"].astype(float) if self.model_kind_ == "binary" else t["codes"]
-        loss = build_loss(t["X"], y, t["weights"], t["offset"], spec, self.classes_.size)
+        loss = build_loss(t["X"], t["codes"], t["weights"], t["offset"], spec, self.classes_.size)
         return loss, build_objective(loss, spec), self.fit_result_.theta
 
     # -- prediction -------------------------------------------------------------------------

@@ -45,19 +45,14 @@ class PathData:
 
 def prepare_data(X, y, sample_weight, class_weight=None, offset=None) -> PathData:
     """Check X, y, weights, class weights and offset with the estimator's rules and messages."""
-    from .._data import as_matrix, check_sample_weight, class_weight_vector, encode_target
+    from .._data import as_matrix, encode_target, fit_weights
 
     Xm, names = as_matrix(X)
     n = Xm.shape[0]
     target = encode_target(y, n)
     if target.kind == "multilabel":
         raise ParameterError("paths and cross-validation support binary and multiclass y, not multilabel")
-    w = check_sample_weight(sample_weight, n)
-    fit_weight = w * class_weight_vector(class_weight, target.codes, target.classes, w)
-    present = np.unique(target.codes[fit_weight > 0])
-    if present.size < 2:
-        raise DataError(f"only one class ({target.classes.tolist()[present[0]]!r}) has rows with positive weight: "
-                        "a classifier needs at least two classes with positive weight to train")
+    w, fit_weight = fit_weights(sample_weight, class_weight, target, n)
     return PathData(Xm, names, target, w, fit_weight, _check_offset(offset, n, target.classes.size))
 
 
