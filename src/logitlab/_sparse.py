@@ -35,7 +35,12 @@ class SparseDesign:
         self._halves = self._split() if threads else None
 
     def _split(self):
-        """Two row blocks with about equal non-zeros, sharing X's arrays (their indptr rebased)."""
+        """Two row blocks with about equal non-zeros, sharing X's arrays (their indptr rebased),
+        each as CSR (for X w) and as the CSC matrix of its transpose (for X^T r).
+
+        The blocks' arrays are assigned after construction: scipy's constructors (and ``.T``)
+        copy an index or value array that is a view of less than half of its base
+        (``_prune_array``), which copied half of X at every X^T r."""
         X = self.X
         indptr = X.indptr
         cut = int(np.searchsorted(indptr, X.nnz // 2))
@@ -43,9 +48,10 @@ class SparseDesign:
         halves = []
         for lo, hi in ((0, cut), (cut, X.shape[0])):
             a, b = int(indptr[lo]), int(indptr[hi])
-            block = sp.csr_matrix((X.data[a:b], X.indices[a:b], indptr[lo:hi + 1] - a),
-                                  shape=(hi - lo, X.shape[1]), copy=False)
-            halves.append((lo, hi, block))
+            arrays = (X.data[a:b], X.indices[a:b], indptr[lo:hi + 1] - a)
+            block = _sharing(sp.csr_matrix((hi - lo, X.shape[1])), *arrays)
+            block_t = _sharing(sp.csc_matrix((X.shape[1], hi - lo)), *arrays)
+            halves.append((lo, hi, block, block_t))
         return halves
 
     def dot(self, w):
@@ -54,7 +60,7 @@ class SparseDesign:
             return np.asarray(self.X @ w).ravel()
         out = np.empty(self.shape[0])
 
-        def part(lo, hi, block):
+        def part(lo, hi, block, _):
             out[lo:hi] = block @ w
 
         for f in [pool().submit(part, *h) for h in self._halves]:
@@ -65,7 +71,7 @@ class SparseDesign:
         """X^T r as a 1-D array."""
         if self._halves is None:
             return np.asarray(self.X.T @ r).ravel()
-        futures = [pool().submit(lambda lo, hi, block: block.T @ r[lo:hi], *h) for h in self._halves]
+        futures = [pool().submit(lambda lo, hi, _, block_t: block_t @ r[lo:hi], *h) for h in self._halves]
         parts = [f.result() for f in futures]
         return parts[0] + parts[1]
 
@@ -79,3 +85,8 @@ class SparseDesign:
             self._csc = self.X.tocsc()
         return (self._csc if self._csc is not None else self.X)[:, cols]
 
+
+def _sharing(matrix, data, indices, indptr):
+    """``matrix`` (an empty CSR or CSC of the right shape) made to use these arrays as they are."""
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    return matrix
