@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
+from ._data import is_unit
 from ._links import Link
 from ._sparse import SparseDesign
 from ._threads import in_two_halves
@@ -24,25 +24,35 @@ from ._threads import in_two_halves
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
 _BLOCKED_MIN_ENTRIES = 1_000_000  # from here Hessians are accumulated by blocks (no n x p copy)
 _FUSED_BLOCK = 8_192       # rows per block: a few MB, still in cache between X w and X^T r
+_GRAM_BLOCK_BYTES = 1 << 18  # per-thread buffer of the blocked syrk (8192 rows x 100 would be 6.5 MB)
+_CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each is n floats)
 
 
 class _Cache:
     """Remembers the linear predictors of the last two thetas (value, gradient and Hessian
     share one; a line search or a test statistic often comes back to the previous point)."""
 
-    def __init__(self):
+    def __init__(self, size=2):
+        self.size = size
         self.entries = []  # [(theta, eta)], most recent last
 
     def get(self, theta, compute):
-        for known, eta in self.entries:
-            if known.shape == theta.shape and np.array_equal(known, theta):
-                return eta
+        eta = self.peek(theta)
+        if eta is not None:
+            return eta
         eta = compute(theta)
         self.put(theta, eta)
         return eta
 
+    def peek(self, theta):
+        """The kept linear predictor at theta, or None."""
+        for known, eta in self.entries:
+            if known.shape == theta.shape and np.array_equal(known, theta):
+                return eta
+        return None
+
     def put(self, theta, eta):
-        self.entries = self.entries[-1:] + [(theta.copy(), eta)]
+        self.entries = self.entries[len(self.entries) + 1 - self.size:] + [(theta.copy(), eta)]
 
     def clear(self):
         self.entries = []
@@ -51,25 +61,24 @@ class _Cache:
 def _weighted_gram(X, D, cols=None):
     """X[:, cols]^T diag(D) X[:, cols] for D >= 0, as a dense matrix.
 
-    Dense X: one BLAS syrk on sqrt(D) X (half the flops of a general product); the scaled copy
-    is laid out so that syrk reads it without another copy.
+    Dense X: Xs^T Xs for Xs = sqrt(D) X, which numpy computes by BLAS syrk (half the flops of a
+    general product) with the GIL released; large X by row blocks (``_blocked_syrk``).
     """
     Xc = X if cols is None else X[:, cols]
     if sp.issparse(Xc):
         return np.asarray((Xc.T @ Xc.multiply(D[:, None])).todense())
     if Xc.size >= _BLOCKED_MIN_ENTRIES:  # no scaled copy of a large X
-        return _symmetrise_upper(_blocked_syrk(Xc, np.sqrt(D)))
-    Xs = np.multiply(Xc, np.sqrt(D)[:, None], order="C")  # (n, m) C-order == (m, n) F-order
-    if Xs.size < 200_000:  # small: a plain product beats syrk plus symmetrisation
-        return Xs.T @ Xs
-    return _symmetrise_upper(blas.dsyrk(1.0, Xs.T, trans=0, lower=0))  # upper triangle of Xs^T Xs
+        return _blocked_syrk(Xc, np.sqrt(D))
+    Xs = np.multiply(Xc, np.sqrt(D)[:, None])
+    return Xs.T @ Xs
 
 
 def _blocked_syrk(X, root_d, rows=None, intercept=False):
-    """Upper triangle of A^T A for A = diag(r) [1 X] (the column of ones only with
+    """A^T A for A = diag(r) [1 X] (the column of ones only with
     ``intercept``), over all rows of dense X or the given ``rows``, for large X: row blocks are
-    gathered and scaled in cache (no copy of X) and accumulated by syrk in two threads with
-    single-threaded BLAS.
+    gathered and scaled in cache (no copy of X) and accumulated in two threads with
+    single-threaded BLAS. numpy forms A^T A by syrk and releases the GIL; scipy's BLAS wrappers
+    hold it, which ran the two threads one after the other.
 
     ``root_d`` is the vector r (one value per used row) or a function ``(positions, Xb) -> r``
     for the block of used rows ``positions`` (a slice) whose rows of X are ``Xb``; a sampled
@@ -78,14 +87,16 @@ def _blocked_syrk(X, root_d, rows=None, intercept=False):
     m = X.shape[1] + int(intercept)
     weights_of = root_d if callable(root_d) else (lambda positions, Xb: root_d[positions])
 
+    block = int(np.clip(_GRAM_BLOCK_BYTES // (8 * m), 256, _FUSED_BLOCK))
+
     def part(lo, hi):
         G = np.zeros((m, m))
         # one gather buffer and one scaled buffer per thread, reused by every block (fresh
         # arrays per block kept several blocks resident in each thread's heap)
-        A_buf = np.empty((_FUSED_BLOCK, m))
-        X_buf = None if rows is None else np.empty((_FUSED_BLOCK, X.shape[1]))
-        for start in range(lo, hi, _FUSED_BLOCK):
-            positions = slice(start, min(start + _FUSED_BLOCK, hi))
+        A_buf = np.empty((block, m))
+        X_buf = None if rows is None else np.empty((block, X.shape[1]))
+        for start in range(lo, hi, block):
+            positions = slice(start, min(start + block, hi))
             size = positions.stop - start
             if rows is None:
                 Xb = X[positions]
@@ -96,17 +107,11 @@ def _blocked_syrk(X, root_d, rows=None, intercept=False):
             if intercept:
                 A[:, 0] = r
             np.multiply(Xb, r[:, None], out=A[:, int(intercept):])
-            G = blas.dsyrk(1.0, A.T, beta=1.0, c=G, trans=0, lower=0, overwrite_c=True)
+            G += A.T @ A
         return G
 
     parts = in_two_halves(part, n)
     return parts[0] + parts[1]
-
-
-def _symmetrise_upper(G):
-    lower = np.tril_indices(G.shape[0], -1)
-    G[lower] = G.T[lower]
-    return G
 
 
 class BinaryLoss:
@@ -118,23 +123,30 @@ class BinaryLoss:
         # sparse X stays CSR: threaded products, column subsets as SparseDesign.columns says
         self._sparse = SparseDesign(X) if sp.issparse(X) else None
         self.X = self._sparse.X if self._sparse is not None else X
-        self.y = np.asarray(y, dtype=float)
+        # 0/1 int8 codes are used as they are (one byte per row instead of eight)
+        self.y = y if isinstance(y, np.ndarray) and y.dtype == np.int8 else np.asarray(y, dtype=float)
         self.weights = weights
         self.sw_sum = float(weights.sum())
-        self.s = weights / self.sw_sum
+        # unit weights (``_data.unit_weights``) give a stride-0 s as well: no n-vector
+        self.s = np.broadcast_to(1.0 / self.sw_sum, weights.shape) if is_unit(weights) else weights / self.sw_sum
         self.link = link
         self.fit_intercept = fit_intercept
         self.offset = offset
         self.n, self.d = X.shape
         self.p = self.d + int(fit_intercept)
         self.n_params = self.p
-        self._cache = _Cache()
+        self._cache = _Cache(1 if self.n >= _CACHE_ONE_FROM_ROWS else 2)
         self._full_hessian = None
         self._hessp_weights = None  # (theta, D): Hessian weights kept for a run of hessp calls
         self.predictor_steps = True  # hessp_predictor / assume_predictor available (see below)
         # logit with 0/1 outcomes (the common case): the fused pass works on z = (1 - 2y) eta
         # (the sign 1 - 2y is formed per block: two more n-vectors would cost more than it saves)
         self._signed_logit = link.name == "logit" and bool(np.all((self.y == 0) | (self.y == 1)))
+
+    def event_rate(self):
+        """Weighted mean of y; with unit weights the event count over n, exactly (a sum of n
+        copies of 1/n is not)."""
+        return float(self.y.sum() / self.sw_sum if is_unit(self.weights) else self.s @ self.y)
 
     # -- layout -------------------------------------------------------------------------
     def split(self, theta):
@@ -234,7 +246,8 @@ class BinaryLoss:
         return f, (np.concatenate([[parts[0][1] + parts[1][1]], g]) if self.fit_intercept else g)
 
     def subset(self, rows):
-        """The same loss on a subset of rows (weights kept, so the mean keeps its scale)."""
+        """The same loss on a subset of rows (weights kept, so the mean keeps its scale); a slice
+        of rows (``Objective.sketch_indices``) shares X's memory."""
         return BinaryLoss(self.X[rows], self.y[rows], self.weights[rows], self.link, self.fit_intercept,
                           None if self.offset is None else self.offset[rows])
 
@@ -242,6 +255,12 @@ class BinaryLoss:
         """``subset(rows).hessian(theta)`` without copying those rows of X: for large dense X
         the weights are computed and the rows scaled block by block (a curvature sample can be
         a third of X)."""
+        if isinstance(rows, slice):  # a view of X already: the sample's own (blocked) Hessian,
+            sample = self.subset(rows)  # from the kept linear predictor when there is one
+            eta = self._cache.peek(theta)
+            if eta is not None:
+                sample.assume_predictor(theta, eta[rows])
+            return sample.hessian(theta)
         if sp.issparse(self.X) or rows.size * self.p < _BLOCKED_MIN_ENTRIES:
             return self.subset(rows).hessian(theta)
         w = theta[1:] if self.fit_intercept else theta
@@ -255,7 +274,7 @@ class BinaryLoss:
                 e += self.offset[at]
             return np.sqrt(s[positions] * self.link.d2(self.y[at], e))
 
-        return _symmetrise_upper(_blocked_syrk(self.X, root_d, rows, self.fit_intercept))
+        return _blocked_syrk(self.X, root_d, rows, self.fit_intercept)
 
     def hessian_weights(self, theta, expected=False):
         eta = self.eta(theta)
@@ -278,15 +297,23 @@ class BinaryLoss:
         return self._hessian(theta, idx, expected)
 
     def _hessian(self, theta, idx, expected):
-        D = self.hessian_weights(theta, expected)
         if idx is None:
             idx = np.arange(self.p)
         idx = np.asarray(idx)
+        if idx.size == self.p and not sp.issparse(self.X) and self.n * self.p >= _BLOCKED_MIN_ENTRIES:
+            # all parameters of a large dense X: the weights are formed block by block from the
+            # kept eta (no n-vectors), the intercept row and column in the same pass
+            eta = self.eta(theta)
+            weight = self.link.fisher_weight if expected else (lambda e, at: self.link.d2(self.y[at], e))
+
+            def root_d(positions, Xb):
+                e = eta[positions]
+                return np.sqrt(self.s[positions] * (weight(e) if expected else weight(e, positions)))
+
+            return _blocked_syrk(self.X, root_d, intercept=self.fit_intercept)
+        D = self.hessian_weights(theta, expected)
         if not self.fit_intercept:
             return _weighted_gram(self._columns(None if idx.size == self.d else idx), D)
-        if idx.size == self.p and not sp.issparse(self.X) and self.n * self.p >= _BLOCKED_MIN_ENTRIES:
-            # intercept row and column in the same pass as the rest
-            return _symmetrise_upper(_blocked_syrk(self.X, np.sqrt(D), intercept=True))
         has_b = idx[0] == 0
         cols = idx[1:] - 1 if has_b else idx - 1
         Xc = self._columns(None if cols.size == self.d else cols)

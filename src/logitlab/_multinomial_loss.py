@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
 
+from ._data import is_unit
 from ._threads import pool, single_threaded_blas
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
 _THREADED_MIN_WORK = 2e6     # n * d * K from which the two-thread pass pays off
-_HESS_BLOCK_ENTRIES = 2**19  # rows * (K * p) per block of the Hessian's stacked design
+_HESS_BLOCK_ENTRIES = 2**17  # rows * (K * p) per block of the Hessian's stacked design (1 MB)
 
 
 def _in_two(part, n, threaded, align=_BLOCK):
@@ -31,7 +31,15 @@ def _in_two(part, n, threaded, align=_BLOCK):
         half = (n // 2 + align - 1) // align * align
         futures = [pool().submit(part, 0, half), pool().submit(part, half, n)]
         parts = [f.result() for f in futures]
-    return tuple(x + y for x, y in zip(*parts))
+    return tuple(_add_into(x, y) for x, y in zip(*parts))
+
+
+def _add_into(x, y):
+    """x + y, into x when x is an array (a Hessian's partial sums are (K p)^2 numbers each)."""
+    if isinstance(x, np.ndarray):
+        x += y
+        return x
+    return x + y
 
 
 def _dot(Xb, W):
@@ -65,7 +73,7 @@ class MultinomialLoss:
         self.K = n_classes
         self.weights = weights
         self.sw_sum = float(weights.sum())
-        self.s = weights / self.sw_sum
+        self.s = np.broadcast_to(1.0 / self.sw_sum, weights.shape) if is_unit(weights) else weights / self.sw_sum
         self.fit_intercept = fit_intercept
         self.offset = offset
         self.reference = reference
@@ -157,7 +165,7 @@ class MultinomialLoss:
             for a in range(lo, hi, _BLOCK):
                 b = min(a + _BLOCK, hi)
                 r = kernel(X[a:b], a, b)
-                acc = r if acc is None else tuple(x + y for x, y in zip(acc, r))
+                acc = r if acc is None else tuple(_add_into(x, y) for x, y in zip(acc, r))
             return acc
 
         return _in_two(part, self.n, self.n * self.d * self.K >= _THREADED_MIN_WORK)
@@ -173,6 +181,7 @@ class MultinomialLoss:
             return self._fg
         W, b = self._coef_rows(theta)
         c = self._weights_const()
+        self._at = self._PT = None  # the old probabilities go before the new are made (K n floats)
         PT = np.empty((self.K, self.n))
         s, offT, codes, K = self.s, self._offT, self.codes, self.K
         labels = self._labels is None or self._labels[0] is not s  # (dask replaces s)
@@ -305,7 +314,8 @@ class MultinomialLoss:
         pos = np.empty(self.p, dtype=np.intp)
         pos[cols] = np.arange(m)
         sel = (idx // self.p) * m + pos[idx % self.p]
-        H = H[np.ix_(sel, sel)]
+        if not (sel.size == H.shape[0] and np.array_equal(sel, np.arange(sel.size))):
+            H = H[np.ix_(sel, sel)]
         if self._anchor:
             is_b = (idx % self.p) == 0
             H[np.ix_(is_b, is_b)] += 1.0 / self.K
@@ -324,7 +334,7 @@ class MultinomialLoss:
 
         def part(lo, hi):
             A = np.zeros((Kf, m, m))
-            C = np.zeros((q, q), order="F")
+            C = np.zeros((q, q))
             for a in range(lo, hi, step):
                 b = min(a + step, hi)
                 Xb = self.X[a:b] if all_cols else self.X[a:b][:, xcols]
@@ -335,18 +345,17 @@ class MultinomialLoss:
                 root_s = np.sqrt(s[a:b])
                 for k in range(Kf):
                     Xs = np.multiply(Xt, (root_s * np.sqrt(PT[k, a:b]))[:, None], order="C")
-                    A[k] = blas.dsyrk(1.0, Xs.T, beta=1.0, c=A[k], trans=0, lower=0)
+                    A[k] += Xs.T @ Xs  # numpy's syrk, GIL released (scipy's wrapper holds it)
                 Z = np.empty((b - a, Kf, m))
                 np.multiply((PT[:, a:b] * root_s).T[:, :, None], Xt[:, None, :], out=Z)
                 Z = Z.reshape(b - a, q)
-                C = blas.dsyrk(-1.0, Z.T, beta=1.0, c=C, trans=0, lower=0, overwrite_c=True)
+                C -= Z.T @ Z
             return A, C
 
         A, C = _in_two(part, self.n, self.n * q * q >= 10 * _THREADED_MIN_WORK, align=256)
         for k in range(Kf):
             C[k * m:(k + 1) * m, k * m:(k + 1) * m] += A[k]
-        H = np.triu(C)
-        return H + np.triu(H, 1).T
+        return C
 
     def _hessian_sparse(self, PT, xcols, has_b):
         Kf = PT.shape[0]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 from scipy import linalg
-from scipy.linalg import blas, lapack
+from scipy.linalg import lapack
 
 from ._errors import ParameterError
 from ._threads import single_threaded_blas
@@ -85,9 +85,7 @@ class Firth:
         if Xt.size * Xt.shape[0] < _SMALL_PRODUCT:
             Xs = Xt * np.sqrt(W)
             with single_threaded_blas():
-                info = blas.dsyrk(1.0, Xs.T, trans=1, lower=1)  # Xs Xs^T, lower triangle
-            upper = np.triu_indices_from(info, 1)
-            info[upper] = info.T[upper]
+                info = Xs @ Xs.T  # numpy's syrk: the GIL is released (profile refits run in two threads)
         else:
             Xs, info = None, loss.hessian(theta)
         try:
