@@ -81,6 +81,7 @@ class _DaskPasses:
     # the exact Hessian costs no extra pass (workers sum it beside the gradient), so Newton's
     # full-data steps use it rather than a gathered row sample (``Objective.curvature_rows``)
     hessian_in_pass = True
+    gathers_rows = True  # row samples are random rows gathered to the driver (``prefetch_rows``)
 
     def _init_passes(self, data, cfg, sw_sum):
         self.data = data  # dict: X (n, d) float, y (n,), w (n,) or None, o (n,) / (n, K) or None

@@ -67,15 +67,22 @@ class _SketchedCurvature(_Curvature):
 
     def __init__(self, objective, sample, theta):
         super().__init__(objective, sample)
-        rows = objective.curvature_rows(sample.n_rows)
-        self.B = objective.hessian(theta) if rows is None else objective.sampled_hessian(theta, rows, seed=1)
+        self.rows = objective.curvature_rows(sample.n_rows)
+        # the exact Hessian at once (a Dask loss sums it in the pass that also gives the first
+        # gradient); a sampled one at the first direction, after the pass at theta, whose
+        # linear predictor it reuses
+        self.B = objective.hessian(theta) if self.rows is None else None
 
     def direction(self, theta, g):
         if self.source is self.objective:
             return super().direction(theta, g)
+        if self.B is None:
+            self.B = self.objective.sampled_hessian(theta, self.rows, seed=1)
         return -solve_psd(self.B, g)
 
     def observe(self, s, y, res, res_before):
+        if self.B is None:  # the exact Hessian took over before the sample was needed
+            return super().observe(s, y, res, res_before)
         ys = float(y @ s)
         Bs = self.B @ s
         sBs = float(s @ Bs)
