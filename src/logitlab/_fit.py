@@ -61,11 +61,14 @@ def start_point(loss, spec: FitSpec):
     if not spec.fit_intercept:
         return theta
     if isinstance(loss, BinaryLoss):
-        ybar = float(np.clip(loss.s @ loss.y, 1e-6, 1 - 1e-6))
+        ybar = float(np.clip(loss.event_rate(), 1e-6, 1 - 1e-6))
         theta[0] = {"logit": special.logit, "probit": special.ndtri,
                     "cloglog": lambda m: np.log(-np.log1p(-m))}[loss.link.name](ybar)
         return theta
-    freq = np.clip(loss.s @ loss.Y, 1e-6, None)
+    s = loss.s  # class shares by counting: no one-hot (n, K) matrix
+    shares = (np.bincount(loss.codes, minlength=loss.K) / loss.sw_sum if s.strides == (0,)
+              else np.bincount(loss.codes, weights=s, minlength=loss.K))
+    freq = np.clip(shares, 1e-6, None)
     logf = np.log(freq)
     logf = logf - (logf[0] if loss.reference else logf.mean())
     B = np.zeros((loss.K - loss.k0, loss.p))

@@ -35,7 +35,7 @@ def _closed_form_null(info, start):
     if info.kind != "binary" or loss.offset is not None or info.penalty not in ("none", "l2") \
             or not isinstance(loss.y, np.ndarray):  # dask: the refit reduces on the cluster
         return False
-    rate = float(loss.s @ loss.y)
+    rate = loss.event_rate()
     return 1e-6 < rate < 1 - 1e-6 and not np.any(start[1:])
 
 
