@@ -1,0 +1,125 @@
+"""Working memory of a fit, in units of one n-vector (n float64 numbers).
+
+numpy reports its data buffers to tracemalloc, so the traced peak of a fit counts every array
+the fit makes (in every thread) and nothing of the input, which exists before tracing starts.
+The budgets are what the code is designed to need, with room for the small things (d-vectors,
+per-thread blocks); a change that brings back a copy of X, a vector of ones, a float copy of
+y or a second cached linear predictor fails here. The harness (benchmarks/memory.py) measures
+the resident set against the peers; this is the in-suite guard of the same property.
+"""
+import tracemalloc
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from logitlab import LogisticRegression
+from logitlab._data import DefaultNames, check_sample_weight, is_unit, unit_weights
+from logitlab._fit import FitSpec, build_loss, build_objective
+from logitlab._sparse import THREAD_MIN_NNZ
+
+
+FIXED = 4 * 2**20  # per-thread row blocks and d-sized work, independent of n
+
+
+def _peak_bytes(fn):
+    """Peak traced bytes of fn() (allocations made while it runs)."""
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
+def _in_vectors(peak, n):
+    """Peak beyond the fixed allowance, in n-vectors of float64."""
+    return (peak - FIXED) / (8 * n)
+
+
+def _binary(n, d, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 1 / (1 + np.exp(-X[:, :5].sum(axis=1)))).astype(float)
+    return X, y
+
+
+def test_dense_binary_fit_needs_two_n_vectors():
+    # large n: coarse fit on a strided view, then full passes with a sampled Hessian
+    n, d = 400_000, 50
+    X, y = _binary(n, d)
+    peak = _peak_bytes(lambda: LogisticRegression("l2", C=1.0).fit(X, y))
+    # eta of the last point and of the new point, the int8 codes (1/8) and the sampled
+    # Hessian's weights; X (50 vectors) is never copied, and there is no vector of ones
+    assert _in_vectors(peak, n) < 2.5, _in_vectors(peak, n)
+
+
+def test_dense_binary_fit_with_exact_hessian_stays_small():
+    n, d = 400_000, 10  # here the Hessian of all rows is cheap enough to be exact
+    X, y = _binary(n, d)
+    peak = _peak_bytes(lambda: LogisticRegression("l2", C=1.0).fit(X, y))
+    # the Hessian weights' temporaries (mu, 1 - mu, their product, s times it) on top
+    assert _in_vectors(peak, n) < 5.5, _in_vectors(peak, n)
+
+
+def test_multinomial_fit_keeps_one_probability_matrix():
+    n, d, K = 300_000, 10, 5
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    peak = _peak_bytes(lambda: LogisticRegression("l2", C=1.0).fit(X, y))
+    # the (K, n) probabilities, the codes (1) and the probabilities of the coarse and the
+    # curvature row samples (under K together); a one-hot Y or a second probability matrix
+    # of all rows would add K
+    assert _in_vectors(peak, n) < 2 * K, _in_vectors(peak, n)
+
+
+def test_sparse_binary_fit_does_not_copy_X():
+    n, d = 40_000, 2_000  # 1.2 million non-zeros: the products run on two row halves
+    rng = np.random.default_rng(2)
+    X = sp.random(n, d, density=30 / d, format="csr", random_state=3)
+    y = (rng.random(n) < 0.5).astype(float)
+    input_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
+    assert X.nnz >= THREAD_MIN_NNZ
+    peak = _peak_bytes(lambda: LogisticRegression("l2", C=1.0).fit(X, y))
+    # n- and d-vectors only: a copy of either half of X's arrays would exceed this
+    assert peak < 0.25 * input_bytes, (peak, input_bytes)
+
+
+def test_unit_weights_are_a_read_only_view_of_one_number():
+    w = check_sample_weight(None, 1_000_000)
+    assert w.shape == (1_000_000,) and w.strides == (0,) and is_unit(w)
+    assert w.sum() == 1_000_000 and not w.flags.writeable
+    with pytest.raises(ValueError):
+        w[0] = 2.0
+    assert not is_unit(np.ones(3)) and not is_unit(np.broadcast_to(2.0, (3,)))
+
+
+def test_unit_weights_fit_equals_explicit_ones():
+    X, y = _binary(5_000, 4, seed=4)
+    a = LogisticRegression().fit(X, y)
+    b = LogisticRegression().fit(X, y, sample_weight=np.ones(len(y)))
+    np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12)
+    np.testing.assert_allclose(a.bse(), b.bse(), rtol=1e-10)
+
+
+def test_default_names_behave_like_the_list():
+    names = DefaultNames(4)
+    assert list(names) == ["x0", "x1", "x2", "x3"] and names == ["x0", "x1", "x2", "x3"]
+    assert names[-1] == "x3" and names[1:3] == ["x1", "x2"] and len(names) == 4 and "x2" in names
+    with pytest.raises(IndexError):
+        names[4]
+
+
+def test_row_sample_is_a_strided_view_of_X():
+    X, y = _binary(100_000, 6, seed=5)
+    spec = FitSpec(penalty="l2", alpha=1e-5, l1_ratio=0.0, link="logit", solver="newton", tol=1e-8,
+                   max_iter=None, learning_rate=0.1, fit_intercept=True, trace=False)
+    objective = build_objective(build_loss(X, y, unit_weights(len(y)), None, spec, 2), spec)
+    rows = objective.sketch_indices(25_000, seed=0)
+    assert isinstance(rows, slice) and len(range(*rows.indices(len(y)))) == 25_000
+    sample = objective.subsample(25_000)
+    assert np.shares_memory(sample.loss.X, X) and sample.n_rows == 25_000
+    # the sample spans the whole file, not its first rows
+    assert range(*rows.indices(len(y)))[-1] > 0.99 * len(y) - rows.step
