@@ -25,6 +25,7 @@ _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient p
 _BLOCKED_MIN_ENTRIES = 1_000_000  # from here Hessians are accumulated by blocks (no n x p copy)
 _FUSED_BLOCK = 8_192       # rows per block: a few MB, still in cache between X w and X^T r
 _GRAM_BLOCK_BYTES = 1 << 18  # per-thread buffer of the blocked syrk (8192 rows x 100 would be 6.5 MB)
+_THREADED_GRAM_MIN_WORK = 5e8  # rows x m^2 from which the blocked syrk runs in two threads
 _CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each is n floats)
 
 
@@ -110,6 +111,8 @@ def _blocked_syrk(X, root_d, rows=None, intercept=False):
             G += A.T @ A
         return G
 
+    if n * m * m < _THREADED_GRAM_MIN_WORK:  # small: GIL hand-offs between the threads' many
+        return part(0, n)                   # small numpy calls would cost more than they save
     parts = in_two_halves(part, n)
     return parts[0] + parts[1]
 

@@ -109,8 +109,9 @@ class Objective:
         if getattr(self.loss, "hessian_in_pass", False):  # dask: summed on the workers, one pass
             return None
         rows = max(m, int(32 * self.n_rows / self.n_params))
-        # more than half of the rows (a stride of 1, see sketch_indices): take them all
-        return None if 2 * rows > self.n_rows else rows
+        # all rows when that is asked for; between half and all, every second row (a stride
+        # of 1 would be a contiguous block, see sketch_indices)
+        return None if rows >= self.n_rows else min(rows, self.n_rows // 2)
 
     def sketch_indices(self, m, seed=0):
         """The rows of ``subsample(m, seed)``. In memory: every (n // m)-th row from a random

@@ -81,14 +81,40 @@ class _SketchedCurvature(_Curvature):
         return -solve_psd(self.B, g)
 
     def observe(self, s, y, res, res_before):
-        if self.B is None:  # the exact Hessian took over before the sample was needed
-            return super().observe(s, y, res, res_before)
-        ys = float(y @ s)
-        Bs = self.B @ s
-        sBs = float(s @ Bs)
-        if ys > 1e-12 * np.sqrt(float(y @ y) * float(s @ s)) and sBs > 0:
-            self.B += np.outer(y, y / ys) - np.outer(Bs, Bs / sBs)
+        if self.B is not None:
+            _bfgs_update(self.B, s, y)
         super().observe(s, y, res, res_before)
+
+
+class _SecantCurvature(_Curvature):
+    """The coarse fit's curvature: the sample's Hessian at the start point, then BFGS updates
+    (a pass over the sample per step instead of a Hessian); after two slow steps in a row
+    (residual down by less than 4x) the Hessian is formed again where the iterate is."""
+
+    def __init__(self, objective, theta):
+        super().__init__(objective, objective)
+        self.B = objective.hessian(theta)
+        self.refresh = False
+
+    def direction(self, theta, g):
+        if self.refresh:
+            self.B, self.refresh, self.slow_steps = self.objective.hessian(theta), False, 0
+        return -solve_psd(self.B, g)
+
+    def observe(self, s, y, res, res_before):
+        _bfgs_update(self.B, s, y)
+        self.slow_steps = self.slow_steps + 1 if res > 0.25 * res_before else 0
+        self.refresh = self.slow_steps >= 2
+
+
+def _bfgs_update(B, s, y):
+    """B <- B + y y^T / (y^T s) - B s s^T B / (s^T B s), in place, when the step has positive
+    curvature (otherwise B is kept)."""
+    ys = float(y @ s)
+    Bs = B @ s
+    sBs = float(s @ Bs)
+    if ys > 1e-12 * np.sqrt(float(y @ y) * float(s @ s)) and sBs > 0:
+        B += np.outer(y, y / ys) - np.outer(Bs, Bs / sBs)
 
 
 def solve(objective, theta, *, tol, max_iter, record, **_):
@@ -99,7 +125,9 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     # distance between the two solutions), then take steps with the exact gradient and the
     # sample's curvature; the stopping rule is unchanged
     sample = objective.subsample(m)
-    coarse = solve(sample, theta, tol=tol, max_iter=max_iter, record=lambda *a: None)
+    coarse_curvature = (_SecantCurvature(sample, theta) if theta.size <= DIRECT_MAX_PARAMS
+                        else _Curvature(sample, sample))
+    coarse = _iterate(sample, theta, coarse_curvature, tol, max_iter, lambda *a: None)
     if not coarse.converged:
         return _iterate(objective, theta, _Curvature(objective, objective), tol, max_iter, record)
     theta = coarse.theta
