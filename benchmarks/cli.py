@@ -8,7 +8,7 @@ import time
 
 from . import objective as obj
 from .report import markdown, meta, to_json
-from .runner import run_workload
+from .runner import _cpu_times, _steal_share, run_workload
 from .workloads import WORKLOADS
 
 # Defaults per mode: repeats, the first-run time above which a tool is not repeated, and the
@@ -32,13 +32,14 @@ def run(size: str = "quick", only=None, repeats=None, measure_memory=True, tools
     names = list(WORKLOADS) if not only else list(only)
     result = {"meta": meta(size, repeats, argv, obj.objective_source()), "workloads": []}
     result["meta"].update(memory=bool(measure_memory), memory_time_limit_s=mem_limit)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_times()
     for name in names:
         result["workloads"].append(
             run_workload(name, size, repeats, tools=tools, measure_memory=measure_memory,
                          slow_cutoff=cutoff, memory_time_limit=mem_limit, log=log,
                          warm_up=warm_up))
         result["meta"]["total_seconds"] = time.perf_counter() - t0
+        result["meta"]["steal_share"] = _steal_share(cpu0, _cpu_times())
         if on_workload is not None:  # partial results survive an interrupted long run
             on_workload(result)
     result["meta"]["total_seconds"] = time.perf_counter() - t0

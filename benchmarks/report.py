@@ -81,6 +81,11 @@ def markdown(result: dict) -> str:
     out.append(f"Mode `{meta['size']}`, {meta['repeats']} repeats (median), "
                f"{m.get('cpus')} CPUs ({m.get('cpu', '?')}), {m.get('memory_gib', '?')} GiB, "
                f"Python {m.get('python')}; objective judged by {meta['objective_source']}.")
+    if meta.get("steal_share") is not None:
+        out.append("")
+        out.append(f"CPU time taken by the hypervisor for other machines during the run (steal): "
+                   f"{meta['steal_share']:.0%} (per-run shares in the JSON, `extra.steal_share`; "
+                   "runs at 5% or more are marked in the log).")
     out.append("")
     out.append("| workload | logitlab s | fastest equal-objective peer | peer s | ratio | target "
                "| met | memory ratio (logitlab / lowest measured peer, MiB beyond input) "

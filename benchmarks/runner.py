@@ -104,6 +104,26 @@ def _warm_up(name: str, tools: list[Tool], ctx) -> None:
             pass  # the timed runs report the failure
 
 
+def _cpu_times():
+    """The machine's aggregate CPU counters from /proc/stat (None where there is none)."""
+    try:
+        with open("/proc/stat") as fh:
+            return [int(v) for v in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def _steal_share(before, after):
+    """Share of CPU time the hypervisor gave to other machines between two readings (the
+    "steal" column): on a shared host, timings taken while it is high are slow for reasons
+    outside the tool. None where /proc/stat has no steal column."""
+    if before is None or after is None or len(before) < 8 or len(after) < 8:
+        return None
+    delta = [a - b for a, b in zip(after, before)]
+    total = sum(delta[:8])
+    return delta[7] / total if total > 0 else 0.0
+
+
 def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = None,
                  measure_memory: bool = True, slow_cutoff: float | None = None,
                  memory_time_limit: float | None = None, memory_timeout: float = 900.0, log: Callable[[str], None] = print,
@@ -155,9 +175,11 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
                 probe = InSession() if measure_memory and ctx is None and r == 0 else None
                 try:
                     measured = probe is not None and probe.start()
+                    cpu0 = _cpu_times()
                     t1 = time.perf_counter()
                     out = run_once(t, problem)
                     dt = time.perf_counter() - t1
+                    steal = _steal_share(cpu0, _cpu_times())
                     if measured:
                         row["_in_session"] = probe.stop()
                 except Unavailable as exc:
@@ -168,8 +190,10 @@ def run_workload(name: str, size: str, repeats: int, tools: list[Tool] | None = 
                     row.update(status="error", reason=tb[:300])
                     continue
                 row["times_s"].append(dt)
+                row["extra"].setdefault("steal_share", []).append(steal)
                 outcomes[t.name].append(out)
-                log(f"  {t.name:24s} run {r + 1}: {dt:8.3f} s")
+                log(f"  {t.name:24s} run {r + 1}: {dt:8.3f} s"
+                    + (f"  (steal {steal:.0%})" if steal is not None and steal >= 0.05 else ""))
                 if slow_cutoff is not None and dt > slow_cutoff and r == 0 and repeats > 1:
                     row["_stop"] = True
                     row["extra"]["repeats_note"] = (f"first run took {dt:.1f} s > "

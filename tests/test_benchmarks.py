@@ -207,6 +207,11 @@ def test_json_is_well_formed(tmp_path, capsys):
         if r["status"] == "ok":
             assert isinstance(r["median_time_s"], float)
             assert isinstance(r["objective"], float) and isinstance(r["reached_best"], bool)
+            # one hypervisor-steal share per timed run, in [0, 1] (None without /proc/stat)
+            shares = r["extra"]["steal_share"]
+            assert len(shares) == len(r["times_s"])
+            assert all(v is None or 0.0 <= v <= 1.0 for v in shares)
+    assert m["steal_share"] is None or 0.0 <= m["steal_share"] <= 1.0
 
 
 def test_json_never_writes_nan():
@@ -338,3 +343,12 @@ def test_no_memory_means_no_memory_fields():
     assert r["peak_memory_mib"] is None and r["memory_method"] is None
     assert r["memory_note"] is None and "in_session_peak_mib" not in r["extra"]
     assert w["memory_ratio"] is None and w["memory_meets_target"] is False
+
+
+def test_steal_share_is_the_steal_column_over_all_cpu_time():
+    from benchmarks.runner import _steal_share
+
+    before = [100, 0, 50, 800, 0, 0, 0, 10, 0, 0]
+    after = [160, 0, 70, 900, 0, 0, 0, 30, 0, 0]  # +60 user, +20 system, +100 idle, +20 steal
+    assert _steal_share(before, after) == pytest.approx(20 / 200)
+    assert _steal_share(None, after) is None and _steal_share(before[:7], after[:7]) is None

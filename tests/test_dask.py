@@ -23,6 +23,7 @@ distributed = pytest.importorskip("distributed")
 import pandas as pd  # noqa: E402
 
 from logitlab import DataError, DataTypeError, LogisticRegression, ParameterError  # noqa: E402
+import logitlab  # noqa: E402
 from logitlab import _dask  # noqa: E402
 from logitlab._dask_loss import DaskComputeError  # noqa: E402
 
@@ -165,6 +166,32 @@ def test_information_is_reduced_on_the_cluster_without_extra_passes(client):
     # at another point the loss runs a fresh pass on the cluster
     np.testing.assert_allclose(loss.grad(theta * 0.9), mem._fitted_objective()[0].grad(theta * 0.9), atol=1e-12)
     assert loss.n_passes == 1
+
+
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_robust_covariances_are_reduced_on_the_cluster(client, kind):
+    """HC0 / HC1: the sandwich's meat (sum of score outer products) is summed on the workers in
+    one pass and equals the in-memory one; cluster-robust and per-row diagnostics refuse."""
+    from logitlab import inference
+
+    X, y, w, off = _binary_data(seed=6) if kind == "binary" else _multi_data(seed=6)
+    mem = LogisticRegression().fit(X, y, sample_weight=w)
+    dsk = LogisticRegression().fit(_chunked(X), _chunked(y), sample_weight=_chunked(w))
+    loss = dsk._fitted_objective()[0]
+    passes = loss.n_passes
+    for cov_type in ("HC0", "HC1"):
+        got = inference.covariance(dsk, cov_type)
+        assert isinstance(got, np.ndarray)
+        np.testing.assert_allclose(got, inference.covariance(mem, cov_type), rtol=1e-8, atol=1e-12)
+    assert loss.n_passes == passes + 1  # one pass for the meat, cached for HC1
+    with pytest.raises(ParameterError, match="not available for a model fitted on Dask data"):
+        inference.covariance(dsk, "cluster", groups=np.arange(len(y)) % 7)
+    if kind == "binary":
+        for call in (logitlab.influence, logitlab.hosmer_lemeshow, logitlab.dfbetas):
+            with pytest.raises(ParameterError, match="fitted on Dask data"):
+                call(dsk)
+        with pytest.raises(ParameterError, match="fitted on Dask data"):
+            logitlab.marginal_effects(dsk)
 
 
 # -- predictions ----------------------------------------------------------------------------

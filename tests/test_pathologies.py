@@ -163,3 +163,32 @@ def test_aliased_columns_accepted_with_a_penalty():
     assert m.coef_[0, 0] == pytest.approx(m.coef_[0, 2], rel=1e-6)  # the ridge splits them equally
     # without an intercept a constant column is a legitimate regressor
     LogisticRegression(fit_intercept=False).fit(np.column_stack([np.ones(50), rng.normal(size=50)]), y)
+
+
+def test_sparse_designs_are_checked_without_densifying():
+    """Sparse X: the collinearity check forms X^T W X from the sparse matrix (the same answer as
+    dense); beyond 2,000 columns only constant and empty columns are found, from column counts."""
+    import scipy.sparse as sp
+
+    from logitlab._design import _SPARSE_GRAM_MAX_COLUMNS, find_aliased
+
+    rng = np.random.default_rng(3)
+    X = sp.random(400, 30, density=0.3, format="csr", random_state=4)
+    X = sp.hstack([X, X[:, [2]] + 2 * X[:, [5]], sp.csr_matrix(np.full((400, 1), 3.0))]).tocsr()
+    w = rng.uniform(0.5, 2.0, 400)
+    sparse, dense = find_aliased(X, w), find_aliased(X.toarray(), w)
+    assert [j for j, _ in sparse] == [j for j, _ in dense] == [30, 31]
+    assert sparse[0][1] == pytest.approx(dense[0][1])
+    d = _SPARSE_GRAM_MAX_COLUMNS + 10
+    wide = sp.random(3000, d, density=5 / d, format="lil", random_state=5)
+    wide[:, 7] = 0.0          # empty
+    wide[:, 11] = 2.5         # constant on every row
+    wide[:, 13] = 0.0
+    wide[:5, 13] = 1.0        # not constant
+    wide = wide.tocsr()
+    found = [j for j, _ in find_aliased(wide, np.ones(3000))]
+    assert 7 in found and 11 in found and 13 not in found
+    assert all(wide[:, j].nnz == 0 or j == 11 for j in found)
+    y = rng.integers(0, 2, 3000)
+    with pytest.raises(DataError, match="'x11' is constant"):
+        LogisticRegression().fit(wide, y)

@@ -61,6 +61,10 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
                 X = loss.X
                 bad = np.zeros(X.shape[1]) if np.isfinite(X.sum()) else (~np.isfinite(X)).sum(axis=0)
                 out.append(bad)
+            elif name == "meat":  # sum of the score rows' outer products (sandwich covariances)
+                from .inference.fitinfo import score_rows
+                U = score_rows(loss, theta)
+                out.append((U.T @ U).ravel())
             elif name == "moments":  # sum w, sum w x, sum w x x^T (rank check)
                 X, w = np.where(np.isfinite(loss.X), loss.X, 0.0), loss.s
                 out.append(np.concatenate([[w.sum()], w @ X, (X.T @ (X * w[:, None])).ravel()]))
@@ -68,7 +72,7 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
 
 
 def piece_sizes(names, n_params, d):
-    size = {"value": 1, "grad": n_params, "hessian": n_params ** 2, "fisher": n_params ** 2,
+    size = {"value": 1, "grad": n_params, "hessian": n_params ** 2, "fisher": n_params ** 2, "meat": n_params ** 2,
             "etamax": 1, "nonfinite": d, "moments": 1 + d + d * d}
     return [size[n] for n in names]
 
@@ -147,13 +151,18 @@ class _DaskPasses:
             pos += size
             if name in ("value", "grad", "hessian", "fisher"):
                 piece = piece / self.sw_sum
-            if name in ("hessian", "fisher"):
+            if name in ("hessian", "fisher", "meat"):
                 piece = piece.reshape(self.n_params, self.n_params)
             out[name] = float(piece[0]) if name in ("value", "etamax") else piece
         self._add_anchor(theta, out)
         if self.pass_hook is not None:
             self.pass_hook(self.n_passes)
         return out
+
+    def score_crossproduct(self, theta):
+        """sum_i u_i u_i^T of the per-row scores at theta (the sandwich's meat), in one pass:
+        the scores stay on the workers."""
+        return self.run_pass(theta, ("meat",))["meat"]
 
     def _add_anchor(self, theta, out):
         """The symmetric multinomial form's (sum_k b_k)^2 / (2K) term (``MultinomialLoss``), once."""

@@ -16,15 +16,19 @@ from ._errors import DataError
 _REL_TOL = 1e-9  # residual variance / column variance below this means aliased
 
 
+_SPARSE_GRAM_MAX_COLUMNS = 2_000  # beyond: a dense d x d Gram of a sparse design is not formed
+
+
 def _gram(X, w, fit_intercept):
     """Weighted Gram matrix of [1, X] with columns centred-and-scaled for conditioning."""
     sw = w.sum()
-    if sp.issparse(X):
-        X = X.toarray()
-    mean = (w @ X) / sw
-    Xc = X - mean
-    Xs = Xc * np.sqrt(w / sw)[:, None]
-    G = Xs.T @ Xs
+    if sp.issparse(X):  # sum w (x - m)(x - m)^T / sw = X^T W X / sw - m m^T, without densifying X
+        mean = np.asarray(X.T @ w).ravel() / sw
+        G = np.asarray((X.T @ X.multiply(w[:, None] / sw)).todense()) - np.outer(mean, mean)
+    else:
+        mean = (w @ X) / sw
+        Xs = (X - mean) * np.sqrt(w / sw)[:, None]
+        G = Xs.T @ Xs
     raw = np.diag(G) + mean * mean  # raw second moments: the scale a constant column is judged on
     if fit_intercept:
         return G, raw  # centring already removed the intercept direction
@@ -32,8 +36,14 @@ def _gram(X, w, fit_intercept):
 
 
 def find_aliased(X, weights, fit_intercept=True):
-    """Return [(j, coefficients over earlier kept columns)] for each aliased column j."""
+    """Return [(j, coefficients over earlier kept columns)] for each aliased column j.
+
+    Sparse designs beyond ``_SPARSE_GRAM_MAX_COLUMNS`` columns: only columns that are constant
+    over the rows of positive weight (all zero included) are found, from the column counts; a
+    d x d Gram matrix would not fit in memory there."""
     n, d = X.shape
+    if sp.issparse(X) and d > _SPARSE_GRAM_MAX_COLUMNS:
+        return _constant_sparse_columns(X, weights, fit_intercept)
     rows = np.flatnonzero(weights > 0)
     # a subsample of rows that is already full rank proves the full design is (cheap for big n)
     if rows.size > 20 * d + 2000:
@@ -43,6 +53,22 @@ def find_aliased(X, weights, fit_intercept=True):
             return []
     G, raw = _gram(X[rows] if rows.size < n else X, weights[rows], fit_intercept)
     return _sequential_aliased(G, raw)
+
+
+def _constant_sparse_columns(X, weights, fit_intercept):
+    """Columns of CSR X constant over the rows of positive weight (all zero, or the same value
+    on every such row), as ``find_aliased`` reports them; from the column counts of the stored
+    non-zeros, with no copy of X unless some rows have zero weight."""
+    if np.any(weights <= 0):
+        X = X[np.flatnonzero(weights > 0)]
+    counts = np.bincount(X.indices[X.data != 0], minlength=X.shape[1])
+    aliased = [(j, {}) for j in np.flatnonzero(counts == 0)]
+    if fit_intercept:  # a column stored on every row: constant when all its values are equal
+        for j in np.flatnonzero(counts == X.shape[0]):
+            values = X[:, [j]].data
+            if values.min() == values.max():
+                aliased.append((j, {}))
+    return sorted(aliased, key=lambda a: a[0])
 
 
 def _sequential_aliased(G, raw):

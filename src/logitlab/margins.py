@@ -227,6 +227,10 @@ def marginal_effects(model, data=None, at="overall", dummy=True, level=0.95, cov
     est, _, _ = _unwrap(model)
     _require_binary(est, "marginal effects")
     t = est._training
+    if data is None and t.get("backend") == "dask":
+        raise ParameterError("marginal effects over the training rows need those rows in memory, and this model "
+                             "was fitted on Dask data: pass data= (rows in memory to average over, e.g. a sample "
+                             "computed from the Dask collection)")
     if data is None:
         weights, offset = np.asarray(t["weights"], float), t["offset"]
     else:

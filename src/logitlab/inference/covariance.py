@@ -47,14 +47,18 @@ def _covariance(info, cov_type="observed", groups=None):
     if cov_type != "cluster" and key in info._cache:
         return info._cache[key]
     bread = info.inverse_information(False)
-    U = info.scores()
     n = info.loss.n
     k = info.n_params
+    on_cluster = hasattr(info.loss, "score_crossproduct")  # Dask: the scores stay on the workers
     if cov_type in ("HC0", "HC1"):
         if groups is not None:
             raise ParameterError(f"groups= is only used with cov_type='cluster', not {cov_type!r}")
-        meat = _crossprod(U)
+        meat = info.loss.score_crossproduct(info.theta) if on_cluster else _crossprod(info.scores())
         factor = n / (n - k) if cov_type == "HC1" else 1.0
+    elif on_cluster:
+        raise ParameterError("cov_type='cluster' is not available for a model fitted on Dask data (the groups "
+                             "would have to be aligned with the chunks); use cov_type='HC0' or 'HC1', or fit "
+                             "the model in memory")
     else:
         if groups is None:
             raise ParameterError("cov_type='cluster' needs groups= (one group label per training row)")
@@ -69,7 +73,7 @@ def _covariance(info, cov_type="observed", groups=None):
         if G < 2:
             raise DataError("cluster-robust covariance needs at least 2 groups")
         ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(G, n))
-        S = ind @ U
+        S = ind @ info.scores()
         meat = _crossprod(S)
         factor = G / (G - 1) * (n - 1) / (n - k)
     cov = factor * bread @ meat @ bread

@@ -102,15 +102,21 @@ class FitInfo:
 
     def scores(self):
         """Per-row score contributions of the log-likelihood, (n, n_params) (dense or sparse)."""
-        loss, theta = self.loss, self.theta
-        Xt = _design(loss)
-        if self.kind == "binary":
-            r = -loss.weights * loss.link.d1(loss.y, loss.eta(theta))
-            return Xt.multiply(r[:, None]).tocsr() if sp.issparse(Xt) else Xt * r[:, None]
-        R = -loss.weights[:, None] * (loss.proba(theta) - loss.Y)
-        blocks = [Xt.multiply(R[:, k][:, None]) if sp.issparse(Xt) else Xt * R[:, k][:, None]
-                  for k in range(loss.k0, loss.K)]
-        return sp.hstack(blocks).tocsr() if sp.issparse(Xt) else np.hstack(blocks)
+        return score_rows(self.loss, self.theta)
+
+
+def score_rows(loss, theta):
+    """Per-row score contributions of the log-likelihood at theta, (n, n_params) (dense or
+    sparse): the rows whose cross-product is the sandwich's meat. Also run by the Dask
+    backend on each row block (``_dask_loss``)."""
+    Xt = _design(loss)
+    if loss.n_outputs == 1:
+        r = -loss.weights * loss.link.d1(loss.y, loss.eta(theta))
+        return Xt.multiply(r[:, None]).tocsr() if sp.issparse(Xt) else Xt * r[:, None]
+    R = -loss.weights[:, None] * (loss.proba(theta) - loss.Y)
+    blocks = [Xt.multiply(R[:, k][:, None]) if sp.issparse(Xt) else Xt * R[:, k][:, None]
+              for k in range(loss.k0, loss.K)]
+    return sp.hstack(blocks).tocsr() if sp.issparse(Xt) else np.hstack(blocks)
 
 
 def fit_info(model) -> FitInfo:

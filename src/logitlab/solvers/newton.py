@@ -4,8 +4,9 @@ Up to ``DIRECT_MAX_PARAMS`` parameters the Newton system is solved with the dens
 Cholesky factorisation; beyond, by conjugate gradients on Hessian-vector products (truncated
 Newton, with the Eisenstat-Walker forcing term min(0.5, sqrt(|g|)) for superlinear convergence),
 preconditioned by the factorised Hessian of a small row sample (``_cg``); the full Hessian is
-never formed there. For large n the fit starts on a row sample and the full-data steps use a
-sampled Hessian with secant corrections (``_SketchedCurvature``). Requires the objective's
+never formed there. For large n the fit starts on a row sample (a strided view of X), fitted
+with one Hessian of the sample plus BFGS updates (``_SecantCurvature``), and the full-data steps
+use a Hessian of a larger strided sample with secant corrections (``_SketchedCurvature``). Requires the objective's
 Hessian or Hessian-vector product. With an inexact Hessian (Firth: the Fisher information) it
 is Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
 """
