@@ -53,7 +53,10 @@ def _covariance(info, cov_type="observed", groups=None):
     if cov_type in ("HC0", "HC1"):
         if groups is not None:
             raise ParameterError(f"groups= is only used with cov_type='cluster', not {cov_type!r}")
-        meat = info.loss.score_crossproduct(info.theta) if on_cluster else _crossprod(info.scores())
+        if "meat" not in info._cache:  # HC0 and HC1 share it
+            info._cache["meat"] = (info.loss.score_crossproduct(info.theta) if on_cluster
+                                   else _crossprod(info.scores()))
+        meat = info._cache["meat"]
         factor = n / (n - k) if cov_type == "HC1" else 1.0
     elif on_cluster:
         raise ParameterError("cov_type='cluster' is not available for a model fitted on Dask data (the groups "
