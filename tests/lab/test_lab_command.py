@@ -28,7 +28,9 @@ def test_lab_command_serves_and_stops_on_sigint():
         assert resp.status == 200 and b"logitlab lab" in resp.read()
         conn.close()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
+        # a liveness bound, not a timing check: on a loaded CI machine (the out-of-core Dask
+        # test runs beside it) a clean exit once took longer than 20 s
+        out, err = proc.communicate(timeout=90)
     finally:
         if proc.poll() is None:
             proc.kill()
