@@ -13,9 +13,13 @@ import pytest
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT semantics")
 def test_lab_command_serves_and_stops_on_sigint():
+    # SIGINT back to its default in the child: a runner started in the background of a
+    # non-interactive shell (nohup ... &) ignores SIGINT, the child would inherit that, and
+    # Python keeps an ignored SIGINT ignored (no KeyboardInterrupt, no clean stop)
     proc = subprocess.Popen(
         [sys.executable, "-m", "logitlab.cli", "lab", "--port", "0", "--no-browser"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         line = proc.stdout.readline()
@@ -28,9 +32,7 @@ def test_lab_command_serves_and_stops_on_sigint():
         assert resp.status == 200 and b"logitlab lab" in resp.read()
         conn.close()
         proc.send_signal(signal.SIGINT)
-        # a liveness bound, not a timing check: on a loaded CI machine (the out-of-core Dask
-        # test runs beside it) a clean exit once took longer than 20 s
-        out, err = proc.communicate(timeout=90)
+        out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
             proc.kill()
