@@ -180,6 +180,9 @@ class BinaryLoss:
         return np.asarray(eta).ravel()
 
     def eta(self, theta):
+        w = theta[1:] if self.fit_intercept else theta
+        if not w.any():  # no pass over X (null models, start points): not worth a cache slot
+            return self._design_dot(theta)
         return self._cache.get(theta, self._design_dot)
 
     def _dot(self, w):
