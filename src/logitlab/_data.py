@@ -230,6 +230,11 @@ def is_unit(weights) -> bool:
         and weights.size > 0 and weights[0] == 1.0
 
 
+def mean_weights(weights, total: float) -> np.ndarray:
+    """weights / total, the losses' per-row share s; unit weights give a stride-0 view again."""
+    return np.broadcast_to(1.0 / total, weights.shape) if is_unit(weights) else weights / total
+
+
 def check_sample_weight(sample_weight, n: int) -> np.ndarray:
     """One finite weight >= 0 per row, not all zero; None gives ``unit_weights(n)``."""
     if sample_weight is None:

@@ -65,10 +65,7 @@ def start_point(loss, spec: FitSpec):
         theta[0] = {"logit": special.logit, "probit": special.ndtri,
                     "cloglog": lambda m: np.log(-np.log1p(-m))}[loss.link.name](ybar)
         return theta
-    s = loss.s  # class shares by counting: no one-hot (n, K) matrix
-    shares = (np.bincount(loss.codes, minlength=loss.K) / loss.sw_sum if s.strides == (0,)
-              else np.bincount(loss.codes, weights=s, minlength=loss.K))
-    freq = np.clip(shares, 1e-6, None)
+    freq = np.clip(loss.class_shares(), 1e-6, None)
     logf = np.log(freq)
     logf = logf - (logf[0] if loss.reference else logf.mean())
     B = np.zeros((loss.K - loss.k0, loss.p))

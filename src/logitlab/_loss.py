@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._data import is_unit
+from ._data import is_unit, mean_weights
 from ._links import Link
 from ._sparse import SparseDesign
 from ._threads import in_two_halves
@@ -30,8 +30,9 @@ _CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each i
 
 
 class _Cache:
-    """Remembers the linear predictors of the last two thetas (value, gradient and Hessian
-    share one; a line search or a test statistic often comes back to the previous point)."""
+    """Remembers the linear predictors of the last ``size`` thetas (value, gradient and Hessian
+    share one; a line search or a test statistic often comes back to the previous point, which
+    a second entry keeps where n floats are cheap)."""
 
     def __init__(self, size=2):
         self.size = size
@@ -74,40 +75,30 @@ def _weighted_gram(X, D, cols=None):
     return Xs.T @ Xs
 
 
-def _blocked_syrk(X, root_d, rows=None, intercept=False):
-    """A^T A for A = diag(r) [1 X] (the column of ones only with
-    ``intercept``), over all rows of dense X or the given ``rows``, for large X: row blocks are
-    gathered and scaled in cache (no copy of X) and accumulated in two threads with
-    single-threaded BLAS. numpy forms A^T A by syrk and releases the GIL; scipy's BLAS wrappers
-    hold it, which ran the two threads one after the other.
+def _blocked_syrk(X, root_d, intercept=False):
+    """A^T A for A = diag(r) [1 X] (the column of ones only with ``intercept``) over the rows of
+    large dense X: row blocks are scaled in a per-thread buffer (no copy of X) and accumulated
+    in two threads with single-threaded BLAS. numpy forms A^T A by syrk and releases the GIL;
+    scipy's BLAS wrappers hold it, which ran the two threads one after the other.
 
-    ``root_d`` is the vector r (one value per used row) or a function ``(positions, Xb) -> r``
-    for the block of used rows ``positions`` (a slice) whose rows of X are ``Xb``; a sampled
-    Hessian computes its weights there, from the gathered block."""
-    n = X.shape[0] if rows is None else rows.size
-    m = X.shape[1] + int(intercept)
-    weights_of = root_d if callable(root_d) else (lambda positions, Xb: root_d[positions])
-
+    ``root_d`` is the vector r, or a function ``positions -> r`` for a block of rows (a slice),
+    so that the weights are formed block by block and never as an n-vector."""
+    n, m = X.shape[0], X.shape[1] + int(intercept)
+    weights_of = root_d if callable(root_d) else root_d.__getitem__
     block = int(np.clip(_GRAM_BLOCK_BYTES // (8 * m), 256, _FUSED_BLOCK))
 
     def part(lo, hi):
         G = np.zeros((m, m))
-        # one gather buffer and one scaled buffer per thread, reused by every block (fresh
-        # arrays per block kept several blocks resident in each thread's heap)
+        # one scaled buffer per thread, reused by every block (fresh arrays per block kept
+        # several blocks resident in each thread's heap)
         A_buf = np.empty((block, m))
-        X_buf = None if rows is None else np.empty((block, X.shape[1]))
         for start in range(lo, hi, block):
             positions = slice(start, min(start + block, hi))
-            size = positions.stop - start
-            if rows is None:
-                Xb = X[positions]
-            else:
-                Xb = np.take(X, rows[positions], axis=0, out=X_buf[:size])
-            r = weights_of(positions, Xb)
-            A = A_buf[:size]
+            r = weights_of(positions)
+            A = A_buf[:positions.stop - start]
             if intercept:
                 A[:, 0] = r
-            np.multiply(Xb, r[:, None], out=A[:, int(intercept):])
+            np.multiply(X[positions], r[:, None], out=A[:, int(intercept):])
             G += A.T @ A
         return G
 
@@ -131,7 +122,7 @@ class BinaryLoss:
         self.weights = weights
         self.sw_sum = float(weights.sum())
         # unit weights (``_data.unit_weights``) give a stride-0 s as well: no n-vector
-        self.s = np.broadcast_to(1.0 / self.sw_sum, weights.shape) if is_unit(weights) else weights / self.sw_sum
+        self.s = mean_weights(weights, self.sw_sum)
         self.link = link
         self.fit_intercept = fit_intercept
         self.offset = offset
@@ -258,29 +249,14 @@ class BinaryLoss:
                           None if self.offset is None else self.offset[rows])
 
     def sampled_hessian(self, theta, rows):
-        """``subset(rows).hessian(theta)`` without copying those rows of X: for large dense X
-        the weights are computed and the rows scaled block by block (a curvature sample can be
-        a third of X)."""
-        if isinstance(rows, slice):  # a view of X already: the sample's own (blocked) Hessian,
-            sample = self.subset(rows)  # from the kept linear predictor when there is one
-            eta = self._cache.peek(theta)
-            if eta is not None:
-                sample.assume_predictor(theta, eta[rows])
-            return sample.hessian(theta)
-        if sp.issparse(self.X) or rows.size * self.p < _BLOCKED_MIN_ENTRIES:
-            return self.subset(rows).hessian(theta)
-        w = theta[1:] if self.fit_intercept else theta
-        b = theta[0] if self.fit_intercept else 0.0
-        s = self.weights[rows] / self.weights[rows].sum()
-
-        def root_d(positions, Xb):
-            at = rows[positions]
-            e = Xb @ w + b
-            if self.offset is not None:
-                e += self.offset[at]
-            return np.sqrt(s[positions] * self.link.d2(self.y[at], e))
-
-        return _blocked_syrk(self.X, root_d, rows, self.fit_intercept)
+        """``subset(rows).hessian(theta)``. A slice of rows (``Objective.sketch_indices``) is a
+        view of X, and the kept linear predictor at theta, when there is one, serves the sample
+        too: no pass over the sample's rows for it."""
+        sample = self.subset(rows)
+        eta = self._cache.peek(theta)
+        if eta is not None:
+            sample.assume_predictor(theta, eta[rows])
+        return sample.hessian(theta)
 
     def hessian_weights(self, theta, expected=False):
         eta = self.eta(theta)
@@ -310,11 +286,11 @@ class BinaryLoss:
             # all parameters of a large dense X: the weights are formed block by block from the
             # kept eta (no n-vectors), the intercept row and column in the same pass
             eta = self.eta(theta)
-            weight = self.link.fisher_weight if expected else (lambda e, at: self.link.d2(self.y[at], e))
 
-            def root_d(positions, Xb):
+            def root_d(positions):
                 e = eta[positions]
-                return np.sqrt(self.s[positions] * (weight(e) if expected else weight(e, positions)))
+                d2 = self.link.fisher_weight(e) if expected else self.link.d2(self.y[positions], e)
+                return np.sqrt(self.s[positions] * d2)
 
             return _blocked_syrk(self.X, root_d, intercept=self.fit_intercept)
         D = self.hessian_weights(theta, expected)

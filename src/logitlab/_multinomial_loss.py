@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._data import is_unit
+from ._data import is_unit, mean_weights
 from ._threads import pool, single_threaded_blas
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
@@ -73,7 +73,7 @@ class MultinomialLoss:
         self.K = n_classes
         self.weights = weights
         self.sw_sum = float(weights.sum())
-        self.s = np.broadcast_to(1.0 / self.sw_sum, weights.shape) if is_unit(weights) else weights / self.sw_sum
+        self.s = mean_weights(weights, self.sw_sum)
         self.fit_intercept = fit_intercept
         self.offset = offset
         self.reference = reference
@@ -101,6 +101,13 @@ class MultinomialLoss:
             self._Y = np.zeros((self.n, self.K))
             self._Y[np.arange(self.n), self.codes] = 1.0
         return self._Y
+
+    def class_shares(self):
+        """Weighted share of each class (K,), by counting: no one-hot matrix; with unit weights
+        the counts over n, exactly (``BinaryLoss.event_rate``'s rule)."""
+        if is_unit(self.weights):
+            return np.bincount(self.codes, minlength=self.K) / self.sw_sum
+        return np.bincount(self.codes, weights=self.s, minlength=self.K)
 
     def _intercept_sum(self, theta):
         # a numpy float: a diverging step gives inf (gd then says so), not Python's OverflowError

@@ -5,10 +5,11 @@ Cholesky factorisation; beyond, by conjugate gradients on Hessian-vector product
 Newton, with the Eisenstat-Walker forcing term min(0.5, sqrt(|g|)) for superlinear convergence),
 preconditioned by the factorised Hessian of a small row sample (``_cg``); the full Hessian is
 never formed there. For large n the fit starts on a row sample (a strided view of X), fitted
-with one Hessian of the sample plus BFGS updates (``_SecantCurvature``), and the full-data steps
-use a Hessian of a larger strided sample with secant corrections (``_SketchedCurvature``). Requires the objective's
-Hessian or Hessian-vector product. With an inexact Hessian (Firth: the Fisher information) it
-is Fisher scoring on the penalised likelihood, as R's logistf; step halving keeps it monotone.
+with one Hessian of the sample plus BFGS updates (``_SecantCurvature``), and the full-data
+steps use a Hessian of a larger strided sample with secant corrections
+(``_SketchedCurvature``). Requires the objective's Hessian or Hessian-vector product. With an
+inexact Hessian (Firth: the Fisher information) it is Fisher scoring on the penalised
+likelihood, as R's logistf; step halving keeps it monotone.
 """
 from __future__ import annotations
 
@@ -82,8 +83,7 @@ class _SketchedCurvature(_Curvature):
         return -solve_psd(self.B, g)
 
     def observe(self, s, y, res, res_before):
-        if self.B is not None:
-            _bfgs_update(self.B, s, y)
+        _bfgs_update(self.B, s, y)  # formed by the first direction, which precedes any step
         super().observe(s, y, res, res_before)
 
 
