@@ -52,15 +52,18 @@ def _unwrap(model):
                          f"got {type(model).__name__}")
 
 
-def _refuse_on_dask(est):
-    """Per-row diagnostics need every training row in memory; a Dask-fitted model's rows stay on
-    the cluster (pulling them to the driver is what the backend exists to avoid)."""
+def refuse_on_dask(what, why, fitted_on="Dask data"):
+    """The refusal of statistics that need every training row in memory, for a model whose rows
+    stay on a Dask cluster (pulling them to the driver is what the backend exists to avoid)."""
+    raise ParameterError(f"{what} cannot be computed for a model fitted on {fitted_on}: {why}")
+
+
+def _refuse_rows_on_dask(est):
     if est._training.get("backend") == "dask":
-        raise ParameterError(
-            "per-row diagnostics (influence, residuals, Hosmer-Lemeshow) need every training row's design, "
-            "outcome and fitted value in memory, and this model was fitted on Dask data. If the rows fit in "
-            "memory, refit there (LogisticRegression().fit(X.compute(), y.compute())); otherwise study a sample "
-            "in memory")
+        refuse_on_dask("per-row diagnostics (influence, residuals, Hosmer-Lemeshow)",
+                       "they need every training row's design, outcome and fitted value in memory. If the "
+                       "rows fit in memory, refit there (LogisticRegression().fit(X.compute(), y.compute())); "
+                       "otherwise study a sample in memory")
 
 
 def _require_binary(est, what):
@@ -90,7 +93,7 @@ class _BinaryFit:
 
 
 def _binary_fit(est) -> _BinaryFit:
-    _refuse_on_dask(est)
+    _refuse_rows_on_dask(est)
     loss, _, theta = est._fitted_objective()
     X = loss.X.toarray() if sp.issparse(loss.X) else np.asarray(loss.X)
     if est.fit_intercept:

@@ -34,9 +34,11 @@ from scipy import stats
 
 from ._dask import is_dask
 from ._errors import DataError, ParameterError
+from .diagnostics import refuse_on_dask
 from .estimator import LogisticRegression
 
 _INTERCEPT = "Intercept"
+_DASK_FRAME = "a dask dataframe"  # how refusals name where a dask-fitted formula model's rows are
 
 
 def _formulaic():
@@ -365,9 +367,9 @@ class FormulaModel:
         """Marginal effects (``logitlab.marginal_effects``) over the training rows or ``data``.
         A dask-fitted model needs ``data`` in memory (e.g. ``ddf.sample(frac=0.01).compute()``)."""
         if is_dask(data) or (data is None and self.on_dask):
-            _refuse_on_dask("marginal effects", "they average per-row effects built from the rows' model matrix "
-                            "in memory. Pass rows in memory: model.marginal_effects(ddf.sample(frac=0.01).compute()) "
-                            "(or a pandas frame of the rows of interest)")
+            refuse_on_dask("marginal effects", "they average per-row effects built from the rows' model matrix "
+                           "in memory. Pass rows in memory: model.marginal_effects(ddf.sample(frac=0.01).compute()) "
+                           "(or a pandas frame of the rows of interest)", fitted_on=_DASK_FRAME)
         from .margins import marginal_effects
         return marginal_effects(self, data, at=at, **kwargs)
 
@@ -388,17 +390,13 @@ class FormulaModel:
 
     def _refuse_diagnostics(self, what):
         if self.on_dask:
-            _refuse_on_dask(what, "they need every training row's design, outcome and fitted value in memory "
-                            "(one value per row). If the rows fit in memory, refit there: logitlab.logit(formula, "
-                            "data=ddf.compute()); otherwise study a sample in memory: logitlab.logit(formula, "
-                            "data=ddf.sample(frac=0.01).compute())")
+            refuse_on_dask(what, "they need every training row's design, outcome and fitted value in memory "
+                           "(one value per row). If the rows fit in memory, refit there: logitlab.logit(formula, "
+                           "data=ddf.compute()); otherwise study a sample in memory: logitlab.logit(formula, "
+                           "data=ddf.sample(frac=0.01).compute())", fitted_on=_DASK_FRAME)
 
     def __repr__(self):
         return f"FormulaModel({self.formula!r}, nobs={self.nobs}, params={len(self.param_names)})"
-
-
-def _refuse_on_dask(what, why):
-    raise ParameterError(f"{what} cannot be computed for a model fitted on a dask dataframe: {why}")
 
 
 def _check_levels(spec, data, what=None):

@@ -33,7 +33,7 @@ from scipy import linalg, stats
 
 from ._data import as_matrix
 from ._errors import DataError, ParameterError
-from .diagnostics import _require_binary, _require_unpenalised, _unwrap
+from .diagnostics import _require_binary, _require_unpenalised, _unwrap, refuse_on_dask
 
 
 def _f_and_fprime(link, eta):
@@ -228,9 +228,8 @@ def marginal_effects(model, data=None, at="overall", dummy=True, level=0.95, cov
     _require_binary(est, "marginal effects")
     t = est._training
     if data is None and t.get("backend") == "dask":
-        raise ParameterError("marginal effects over the training rows need those rows in memory, and this model "
-                             "was fitted on Dask data: pass data= (rows in memory to average over, e.g. a sample "
-                             "computed from the Dask collection)")
+        refuse_on_dask("marginal effects over the training rows", "they need those rows in memory; pass data= "
+                       "(rows in memory to average over, e.g. a sample computed from the Dask collection)")
     if data is None:
         weights, offset = np.asarray(t["weights"], float), t["offset"]
     else:
