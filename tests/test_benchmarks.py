@@ -352,3 +352,14 @@ def test_steal_share_is_the_steal_column_over_all_cpu_time():
     after = [160, 0, 70, 900, 0, 0, 0, 30, 0, 0]  # +60 user, +20 system, +100 idle, +20 steal
     assert _steal_share(before, after) == pytest.approx(20 / 200)
     assert _steal_share(None, after) is None and _steal_share(before[:7], after[:7]) is None
+
+
+def test_interleaved_spot_check_runs_and_prints_ratios(capsys):
+    from benchmarks import ab
+
+    times = ab.interleaved("W1", ["logitlab", "sklearn-lbfgs"], 2, size="tiny")
+    assert set(times) == {"logitlab", "sklearn-lbfgs"} and all(len(t) == 2 for t in times.values())
+    assert ab.main(["W1", "logitlab,sklearn-lbfgs", "--repeats", "1", "--size", "tiny"]) == 0
+    assert "logitlab / sklearn-lbfgs:" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        ab.main(["W1", "logitlab,no-such-tool", "--size", "tiny"])
