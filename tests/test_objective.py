@@ -189,6 +189,43 @@ def test_fused_two_thread_value_and_gradient_equal_the_plain_ones(link):
     np.testing.assert_allclose(g_fused, loss.grad(theta), rtol=1e-10, atol=1e-15)
 
 
+def test_one_thread_keeps_the_passes_on_the_calling_thread():
+    """Inside ``one_thread()`` (a Dask worker's task: the worker already runs one task per
+    core) the fused pass and the blocked Gram matrix run on the calling thread, with the
+    same results as the two-thread passes."""
+    import threading
+
+    from logitlab import _threads
+    from logitlab._links import get_link
+    from logitlab._loss import _FUSED_MIN_ROWS, BinaryLoss
+
+    seen = []
+
+    def part(lo, hi):
+        seen.append(threading.get_ident())
+        return lo, hi
+
+    assert _threads.in_two_halves(part, 10) == [(0, 5), (5, 10)]
+    assert threading.get_ident() not in seen
+    seen.clear()
+    with _threads.one_thread():
+        assert _threads.in_two_halves(part, 10) == [(0, 10)]
+    assert seen == [threading.get_ident()] and _threads.threads_allowed()
+
+    rng = np.random.default_rng(13)
+    n, d = _FUSED_MIN_ROWS + 999, 6
+    X = rng.standard_normal((n, d))
+    loss = BinaryLoss(X, (rng.random(n) < 0.3).astype(float), rng.random(n) + 0.5, get_link("logit"), True)
+    theta = rng.standard_normal(d + 1) * 0.3
+    f2, g2, H2 = *loss.value_grad(theta), loss.hessian(theta)
+    loss._cache.clear()
+    with _threads.one_thread():
+        f1, g1, H1 = *loss.value_grad(theta), loss.hessian(theta)
+    assert f1 == pytest.approx(f2, rel=1e-13)
+    np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(H1, H2, rtol=1e-12, atol=1e-15)
+
+
 def test_blocked_two_thread_hessian_equals_the_plain_product():
     """From a million entries the weighted Gram matrix is accumulated by blocks in two threads."""
     from logitlab._loss import _BLOCKED_MIN_ENTRIES, _weighted_gram

@@ -269,8 +269,13 @@ def _persist_wanted(data):
 
 
 def _persist(data):
+    """The data persisted on the workers, X's blocks at aligned addresses (``aligned``: one
+    copy of the blocks that need it, instead of one per pass)."""
     import dask
 
+    from ._dask_loss import aligned
+
+    data = {**data, "X": data["X"].map_blocks(aligned, dtype=data["X"].dtype)}
     keys = [k for k, v in data.items() if v is not None]
     done = dask.persist(*(data[k] for k in keys))
     return {**data, **dict(zip(keys, done))}
@@ -348,20 +353,18 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None, feature_names=None
         spec.solver = choose_solver(spec.penalty, theta0.size, False)
     work = _persist(data) if _persist_wanted(data) else data
     loss = _make_loss(work, kind, K, spec, sw_sum)
-    # large n: Newton's Hessian comes from m random rows gathered to the driver during the first
-    # pass (Objective.sketch_rows, as in memory); each iteration is then one value+gradient pass
+    # large n: Newton starts from a fit on a row slice gathered to the driver, and its full-data
+    # steps take the Hessian of a row sample summed in the first pass (Objective.sketch_rows,
+    # as in memory); each iteration is then one value+gradient pass
     sketch = build_objective(loss, spec).sketch_rows() if spec.solver == "newton" else None
     loss.always = ("value", "grad", "hessian") if spec.solver == "newton" and not sketch else ("value", "grad")
     if spec.penalty == "none":
         loss.always += ("etamax",)
     loss.pass_hook = _PASS_HOOK
-    if sketch:
-        loss.prefetch_rows(build_objective(loss, spec).sketch_indices(sketch))
-    # the weighted moments (d^2 per row) serve only the unpenalised rank check
+    # NaN / inf and (unpenalised) rank checks ride on the first pass of the fit, wherever it
+    # is; the weighted moments (d^2 per row) serve only the rank check
     checks = ("nonfinite", "moments") if spec.penalty == "none" else ("nonfinite",)
-    first = loss.run_pass(theta0, (*loss.always, *checks))
-    _check_columns(first, names, spec)
-    loss.seed(theta0, {k: first[k] for k in loss.always})
+    loss.check_next_pass(checks, lambda first: _check_columns(first, names, spec))
     result = fit_one(loss, spec, theta0)
     if spec.penalty == "none" and loss.max_abs_eta(result.theta) > _DIVERGENT_ETA:
         warnings.warn(

@@ -19,15 +19,24 @@ from ._errors import LogitlabError
 from ._links import get_link
 from ._loss import BinaryLoss
 from ._multinomial_loss import MultinomialLoss
+from ._threads import one_thread
 
 
 class DaskComputeError(LogitlabError, RuntimeError):
     """A dask computation failed during a fit (lost workers, scheduler gone, task errors)."""
 
 
+def aligned(a):
+    """``a``, or a copy at an aligned address. Arrays that arrived in a pickled task or a
+    transfer (``da.from_array`` of driver memory, ``client.scatter``, a block moved between
+    workers, a computed result) often sit at odd addresses, where numpy skips BLAS: products
+    run 2-10x slower than the copy costs."""
+    return a if a.flags.aligned else np.array(a)
+
+
 # -- per-block work (runs on the workers) ------------------------------------------------
 def _block_loss(cfg, Xb, yb, wb, ob):
-    Xb = np.asarray(Xb, dtype=np.float64)
+    Xb = aligned(np.asarray(Xb, dtype=np.float64))
     wb = np.ones(Xb.shape[0]) if wb is None else np.asarray(wb, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         if cfg["kind"] == "binary":
@@ -44,9 +53,13 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
     """One row of partial sums, in the order of ``names`` (see ``piece_sizes``)."""
     loss = _block_loss(cfg, Xb, yb, wb, ob)
     out = []
-    with np.errstate(over="ignore", under="ignore"):
+    with np.errstate(over="ignore", under="ignore"), one_thread():
+        if "value" in names and "grad" in names:  # one read of the block for both
+            fused = dict(zip(("value", "grad"), loss.value_grad(theta)))
         for name in names:
-            if name == "value":
+            if name in ("value", "grad") and "value" in names and "grad" in names:
+                out.append(np.atleast_1d(fused[name]))
+            elif name == "value":
                 out.append([loss.value(theta)])
             elif name == "grad":
                 out.append(loss.grad(theta))
@@ -57,6 +70,12 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
             elif name == "etamax":
                 eta = loss.eta(theta)
                 out.append([np.max(np.abs(eta)) if eta.size else 0.0])
+            elif name == "sampled_hessian":  # weight and Hessian sums over every stride-th row
+                rows = slice(cfg["stride"] // 2, None, cfg["stride"])
+                sub = _block_loss(cfg, loss.X[rows], np.asarray(yb)[rows], loss.s[rows],
+                                  None if ob is None else np.asarray(ob)[rows])
+                out.append([sub.s.sum()])
+                out.append(sub.hessian(theta).ravel())
             elif name == "nonfinite":  # per-column count of NaN / inf in X
                 X = loss.X
                 bad = np.zeros(X.shape[1]) if np.isfinite(X.sum()) else (~np.isfinite(X)).sum(axis=0)
@@ -73,6 +92,7 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
 
 def piece_sizes(names, n_params, d):
     size = {"value": 1, "grad": n_params, "hessian": n_params ** 2, "fisher": n_params ** 2, "meat": n_params ** 2,
+            "sampled_hessian": 1 + n_params ** 2,
             "etamax": 1, "nonfinite": d, "moments": 1 + d + d * d}
     return [size[n] for n in names]
 
@@ -82,10 +102,6 @@ class _DaskPasses:
     """Pass machinery shared by the binary and multinomial dask losses."""
 
     MAX_PIECES = ("etamax",)  # reduced with max, not sum
-    # the exact Hessian costs no extra pass (workers sum it beside the gradient), so Newton's
-    # full-data steps use it rather than a gathered row sample (``Objective.curvature_rows``)
-    hessian_in_pass = True
-    gathers_rows = True  # row samples are random rows gathered to the driver (``prefetch_rows``)
 
     def _init_passes(self, data, cfg, sw_sum):
         self.data = data  # dict: X (n, d) float, y (n,), w (n,) or None, o (n,) / (n, K) or None
@@ -104,35 +120,40 @@ class _DaskPasses:
         self.pass_hook = None  # called after each pass with the pass number (tests)
         self._memo_theta = None
         self._memo = {}
-        self._pending_rows = None  # rows to gather in the next pass (``prefetch_rows``)
-        self._rows = None  # (rows, {X, y, w, o}) gathered for the sub-sampled Hessian
+        self._next_pass = ()  # pieces the next pass adds (``check_next_pass``, ``expect_sampled_hessian``)
+        self._check = None  # called with the next pass's results (raises on bad data)
+        self._stride = None  # every stride-th row of each block forms the sampled Hessian
+        self._rows = None  # (rows, {X, y, w, o}) gathered for the coarse fit (``subset``)
 
     def _graph(self, theta, names):
         import dask.array as da
 
         X, y, w, o = (self.data[k] for k in ("X", "y", "w", "o"))
         m = sum(piece_sizes(names, self.n_params, self.d))
+        cfg = {**self.cfg, "stride": self._stride}
         args = [X, "ij", y, "i", w, None if w is None else "i"]
         args += [o, None] if o is None else [o, "i" if o.ndim == 1 else "il"]
-        args += [np.asarray(theta, dtype=float).copy(), None, self.cfg, None, tuple(names), None]
-        return da.blockwise(_block_pieces, "ik", *args, new_axes={"k": m}, adjust_chunks={"i": 1},
+        args += [np.asarray(theta, dtype=float).copy(), None, cfg, None, tuple(names), None]
+        # X's single column chunk is reused as the output's column axis (m partial sums), so
+        # X's index is not contracted and its block is passed as it is (contracted indices are
+        # concatenated: a copy of each X block per pass); only a 2-D offset's "l" is
+        return da.blockwise(_block_pieces, "ij", *args, adjust_chunks={"i": 1, "j": m},
                             concatenate=True, dtype=float, meta=np.empty((0, 0)))
 
     def run_pass(self, theta, names):
         """Compute ``names`` at ``theta`` in one pass over the data; returns a dict."""
         import dask
 
-        names = list(dict.fromkeys(names))
+        names = list(dict.fromkeys((*names, *self._next_pass)))
+        check, self._check, self._next_pass = self._check, None, ()
         sums = [n for n in names if n not in self.MAX_PIECES]
         maxes = [n for n in names if n in self.MAX_PIECES]
         blocks = self._graph(theta, sums + maxes)
         ns = sum(piece_sizes(sums, self.n_params, self.d))
         targets = [blocks[:, :ns].sum(axis=0)] + ([blocks[:, ns:].max(axis=0)] if maxes else [])
-        rows, self._pending_rows = self._pending_rows, None
-        extra = [] if rows is None else self._row_targets(rows)  # same graph: the chunks are read once
         self.n_passes += 1
         try:
-            results = dask.compute(*targets, *extra)
+            results = dask.compute(*targets)
         except LogitlabError:
             raise
         except Exception as exc:
@@ -141,9 +162,6 @@ class _DaskPasses:
                 "No result was produced and the estimator was not changed. If a worker died, check the "
                 "cluster's logs and the workers' memory limits (smaller chunks need less memory), then "
                 "fit again.") from exc
-        if extra:
-            self._store_rows(rows, results[len(targets):])
-            results = results[:len(targets)]
         flat = np.concatenate([np.ravel(r) for r in results])
         out, pos = {}, 0
         for name, size in zip(sums + maxes, piece_sizes(sums + maxes, self.n_params, self.d)):
@@ -153,7 +171,11 @@ class _DaskPasses:
                 piece = piece / self.sw_sum
             if name in ("hessian", "fisher", "meat"):
                 piece = piece.reshape(self.n_params, self.n_params)
+            if name == "sampled_hessian":  # a mean over the sampled rows, as in memory
+                piece = piece[1:].reshape(self.n_params, self.n_params) / piece[0]
             out[name] = float(piece[0]) if name in ("value", "etamax") else piece
+        if check is not None:
+            check(out)
         self._add_anchor(theta, out)
         if self.pass_hook is not None:
             self.pass_hook(self.n_passes)
@@ -174,7 +196,7 @@ class _DaskPasses:
             out["value"] += 0.5 * total ** 2 / self.K
         if "grad" in out:
             out["grad"][::self.p] += total / self.K
-        for name in ("hessian", "fisher"):
+        for name in ("hessian", "fisher", "sampled_hessian"):
             if name in out:
                 is_b = np.arange(self.n_params) % self.p == 0
                 out[name][np.ix_(is_b, is_b)] += 1.0 / self.K
@@ -190,38 +212,47 @@ class _DaskPasses:
         value = self._memo[name]
         return value.copy() if isinstance(value, np.ndarray) else value
 
+    def check_next_pass(self, names, check):
+        """The next pass also computes ``names`` and hands its results to ``check``, which
+        raises on bad data (the NaN and rank checks ride on the fit's first pass)."""
+        self._next_pass += tuple(names)
+        self._check = check
+
+    def expect_sampled_hessian(self, rows):
+        """The next pass also sums the Hessian over every ``rows.step``-th row of each block
+        (Newton's curvature after the coarse fit, ``Objective.sampled_hessian``)."""
+        self._stride = rows.step
+        self._next_pass += ("sampled_hessian",)
+
+    def sampled_hessian(self, theta, rows):
+        """Mean Hessian over every ``rows.step``-th row of each block, summed on the workers."""
+        if rows.step != self._stride:
+            self._stride = rows.step
+            self._memo.pop("sampled_hessian", None)
+        return self._get(theta, "sampled_hessian")
+
     def seed(self, theta, memo):
         """Start the cache with known results at ``theta`` (the fitted point)."""
         self._memo_theta = np.asarray(theta, dtype=float).copy()
         self._memo = dict(memo)
 
-    # -- the sub-sampled Hessian of Newton for large n ------------------------------------------
-    def prefetch_rows(self, rows):
-        """Gather these rows to the driver during the next pass (sharing its reads of the data)."""
-        self._pending_rows = np.asarray(rows)
-
-    def _row_targets(self, rows):
-        return [self.data[k][rows] for k in ("X", "y", "w", "o") if self.data[k] is not None]
-
-    def _store_rows(self, rows, parts):
-        keys = [k for k in ("X", "y", "w", "o") if self.data[k] is not None]
-        self._rows = (np.asarray(rows).copy(), dict(zip(keys, (np.asarray(p) for p in parts))))
-
+    # -- the coarse fit's rows --------------------------------------------------------------------
     def subset(self, rows):
-        """The in-memory loss on these rows (Newton's sub-sampled Hessian, ``Objective.subsample``):
-        m rows, gathered to the driver once (during the first pass when ``prefetch_rows`` named
-        them), so Newton's Hessian costs no pass and each iteration reads the data once for the
-        exact value and gradient."""
+        """The in-memory loss on these rows (a strided slice, ``Objective.subsample``): Newton's
+        coarse fit, gathered to the driver once (m x d numbers; a slice of each block, so data
+        read from their source are read once for it)."""
         import dask
 
-        rows = np.asarray(rows)
-        if self._rows is None or not np.array_equal(self._rows[0], rows):
+        keys = [k for k in ("X", "y", "w", "o") if self.data[k] is not None]
+        if self._rows is None or self._rows[0] != rows:
             try:
-                parts = dask.compute(*self._row_targets(rows))
+                parts = dask.compute(*(self.data[k][rows] for k in keys))
             except Exception as exc:
-                raise DaskComputeError(f"the dask computation failed while gathering {rows.size} rows for "
-                                       f"Newton's sub-sampled Hessian ({type(exc).__name__}: {exc})") from exc
-            self._store_rows(rows, parts)
+                raise DaskComputeError(f"the dask computation failed while gathering rows {rows} for "
+                                       f"Newton's coarse fit ({type(exc).__name__}: {exc})") from exc
+            self._rows = (rows, dict(zip(keys, (aligned(np.asarray(p)) for p in parts))))
+            if not np.isfinite(self._rows[1]["X"]).all() and self._check is not None:
+                self.run_pass(np.zeros(self.n_params), ())  # the pending checks name the bad columns
         got = self._rows[1]
         X, y = np.asarray(got["X"], dtype=np.float64), got["y"]
         w = np.ones(X.shape[0]) if "w" not in got else np.asarray(got["w"], dtype=np.float64)

@@ -104,8 +104,7 @@ def _blocked_syrk(X, root_d, intercept=False):
 
     if n * m * m < _THREADED_GRAM_MIN_WORK:  # small: GIL hand-offs between the threads' many
         return part(0, n)                   # small numpy calls would cost more than they save
-    parts = in_two_halves(part, n)
-    return parts[0] + parts[1]
+    return sum(in_two_halves(part, n))
 
 
 class BinaryLoss:
@@ -238,9 +237,8 @@ class BinaryLoss:
 
         parts = in_two_halves(part, self.n)
         self._cache.put(theta, eta)
-        f = sum(p[0] for p in parts)
-        g = parts[0][2] + parts[1][2]
-        return f, (np.concatenate([[parts[0][1] + parts[1][1]], g]) if self.fit_intercept else g)
+        f, gb, g = (sum(p[i] for p in parts) for i in range(3))
+        return f, (np.concatenate([[gb], g]) if self.fit_intercept else g)
 
     def subset(self, rows):
         """The same loss on a subset of rows (weights kept, so the mean keeps its scale); a slice

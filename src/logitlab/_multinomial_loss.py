@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._data import is_unit, mean_weights
-from ._threads import pool, single_threaded_blas
+from ._threads import pool, single_threaded_blas, threads_allowed
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
 _THREADED_MIN_WORK = 2e6     # n * d * K from which the two-thread pass pays off
@@ -26,7 +26,7 @@ def _in_two(part, n, threaded, align=_BLOCK):
     threads (numpy releases the GIL). BLAS runs single-threaded either way: its own threads
     cost more than they give on blocks this small, and busy-wait on a loaded machine."""
     with single_threaded_blas():
-        if not threaded or n < 2 * align:
+        if not threaded or n < 2 * align or not threads_allowed():
             return part(0, n)
         half = (n // 2 + align - 1) // align * align
         futures = [pool().submit(part, 0, half), pool().submit(part, half, n)]

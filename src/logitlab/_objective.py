@@ -106,9 +106,8 @@ class Objective:
         rows, about one data pass worth of time here (numpy's syrk on strided, scaled row
         blocks), which brings the convergence rate from ~sqrt(p / 25000) to ~sqrt(p^2 / 16 n)
         and saves two or three passes over the data. (32 n / p took the same 4 steps on W1
-        and ~5% longer; 8 n / p one more step.)"""
-        if getattr(self.loss, "hessian_in_pass", False):  # dask: summed on the workers, one pass
-            return None
+        and ~5% longer; 8 n / p one more step.) A Dask loss sums it on the workers in the pass
+        that gives the first full gradient (``expect_sampled_hessian``)."""
         rows = max(m, int(16 * self.n_rows / self.n_params))
         # all rows when that is asked for; between half and all, every second row (a stride
         # of 1 would be a contiguous block, see sketch_indices)
@@ -119,11 +118,10 @@ class Objective:
         start, a slice, so that the sample is a view of X (a random gather would copy m rows;
         the coarse fit's 25,000 rows of W1 are 20 MB). The stride spreads the sample over the
         whole file, and the sample only steers the steps: the full-data gradient decides where
-        they end. A Dask loss gathers sorted random rows in advance (``gathers_rows``)."""
+        they end. (A Dask loss gathers the coarse fit's slice, and takes the curvature sample's
+        stride within each block.)"""
         rng = np.random.default_rng(seed)
         n = self.n_rows
-        if getattr(self.loss, "gathers_rows", False):
-            return np.sort(rng.choice(n, size=m, replace=False))
         step = n // m
         start = int(rng.integers(step))
         return slice(start, start + step * (m - 1) + 1, step)
@@ -136,6 +134,12 @@ class Objective:
         H = self.loss.sampled_hessian(theta, rows)
         H[np.diag_indices_from(H)] += self.penalty.hess_diag(theta)
         return H
+
+    def expect_sampled_hessian(self, m, seed=0):
+        """Tell a loss that computes in passes (Dask) to form ``sampled_hessian(., m, seed)`` in
+        its next pass, beside the value and gradient; nothing to do in memory."""
+        if hasattr(self.loss, "expect_sampled_hessian"):
+            self.loss.expect_sampled_hessian(self.sketch_indices(m, seed))
 
     def subsample(self, m, seed=0):
         """This objective on m random rows (same penalty: the mean loss keeps the scale)."""

@@ -4,9 +4,14 @@ The passes over large dense X run their two halves in two Python threads (numpy 
 release the GIL), each with single-threaded BLAS: on these memory-bound products that beats
 one multi-threaded BLAS call per product. ``threadpoolctl`` inspects the loaded libraries
 when a controller is made (a few milliseconds), so one controller is made and kept.
+
+Inside ``one_thread()`` the passes stay on the calling thread: a Dask worker already runs one
+task per core, so a task that split its block over two more threads would oversubscribe them.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,8 +33,28 @@ def single_threaded_blas():
     return _controller().limit(limits=1)
 
 
+_ONE_THREAD = contextvars.ContextVar("logitlab_one_thread", default=False)
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Context manager: the passes inside run on the calling thread only."""
+    token = _ONE_THREAD.set(True)
+    try:
+        yield
+    finally:
+        _ONE_THREAD.reset(token)
+
+
+def threads_allowed() -> bool:
+    return not _ONE_THREAD.get()
+
+
 def in_two_halves(part, n):
-    """[part(0, n // 2), part(n // 2, n)] computed in the two pool threads, single-threaded BLAS."""
+    """[part(0, n // 2), part(n // 2, n)] computed in the two pool threads, single-threaded BLAS
+    ([part(0, n)] on the calling thread inside ``one_thread()``)."""
+    if not threads_allowed():
+        return [part(0, n)]
     half = n // 2
     with single_threaded_blas():
         futures = (pool().submit(part, 0, half), pool().submit(part, half, n))

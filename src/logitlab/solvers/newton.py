@@ -70,10 +70,12 @@ class _SketchedCurvature(_Curvature):
     def __init__(self, objective, sample, theta):
         super().__init__(objective, sample)
         self.rows = objective.curvature_rows(sample.n_rows)
-        # the exact Hessian at once (a Dask loss sums it in the pass that also gives the first
-        # gradient); a sampled one at the first direction, after the pass at theta, whose
-        # linear predictor it reuses
+        # the exact Hessian when the sample would be all rows; else a sampled one at the first
+        # direction, after the pass at theta, whose linear predictor it reuses (a Dask loss
+        # sums it on the workers within that pass)
         self.B = objective.hessian(theta) if self.rows is None else None
+        if self.rows is not None:
+            objective.expect_sampled_hessian(self.rows, seed=1)
 
     def direction(self, theta, g):
         if self.source is self.objective:
