@@ -150,7 +150,8 @@ class _DaskPasses:
         maxes = [n for n in names if n in self.MAX_PIECES]
         blocks = self._graph(theta, sums + maxes)
         ns = sum(piece_sizes(sums, self.n_params, self.d))
-        targets = [blocks[:, :ns].sum(axis=0)] + ([blocks[:, ns:].max(axis=0)] if maxes else [])
+        targets = ([blocks[:, :ns].sum(axis=0), blocks[:, ns:].max(axis=0)] if maxes
+                   else [blocks.sum(axis=0)])
         self.n_passes += 1
         try:
             results = dask.compute(*targets)
