@@ -34,14 +34,6 @@ TOL = 1e-8
 UNEVEN = (170, 400, 30, 600, 300)  # row chunks of the 1500-row problems
 
 
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
-
-
 def _binary_data(n=1500, d=4, seed=0):
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, d))
@@ -144,6 +136,15 @@ def test_sampled_hessian_is_summed_on_the_workers_over_each_blocks_strided_rows(
                                mem._fitted_objective()[0].subset(rows).hessian(theta * 0.9), rtol=1e-12, atol=1e-14)
     assert loss.n_passes == passes + 1  # no pass of its own
     np.testing.assert_allclose(loss.sampled_hessian(theta, slice(0, None, stride)), expected, rtol=1e-12, atol=1e-14)
+    # a stride beyond twice the shortest block (30 rows) leaves that block out; a stride that
+    # samples no row at all falls back to the exact Hessian
+    wide = 80
+    rows = np.concatenate([s + np.arange(wide // 2, c, wide) for s, c in zip(starts, UNEVEN)])
+    assert rows.size < len(UNEVEN) + 20
+    np.testing.assert_allclose(loss.sampled_hessian(theta, slice(0, None, wide)),
+                               mem._fitted_objective()[0].subset(rows).hessian(theta), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(loss.sampled_hessian(theta, slice(0, None, 10_000)), loss.hessian(theta),
+                               rtol=1e-12, atol=1e-14)
 
 
 def _misaligned(block):

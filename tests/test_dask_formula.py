@@ -9,7 +9,6 @@ first rows formulaic builds the spec from do not contain it.
 """
 from __future__ import annotations
 
-import logging
 
 import numpy as np
 import pytest
@@ -30,14 +29,6 @@ pytestmark = [pytest.mark.xdist_group("dask"), pytest.mark.filterwarnings("ignor
 TOL = 1e-8
 FORMULA = "y ~ x1 + C(region) + x1:x2 + C(k)"
 DIVISIONS = [0, 170, 570, 600, 1200, 1499]  # uneven partitions of the 1500 rows
-
-
-@pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="1GB",
-                                  dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
 
 
 def _frame(n=1500, seed=0):

@@ -72,6 +72,9 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
                 out.append([np.max(np.abs(eta)) if eta.size else 0.0])
             elif name == "sampled_hessian":  # weight and Hessian sums over every stride-th row
                 rows = slice(cfg["stride"] // 2, None, cfg["stride"])
+                if loss.X[rows].shape[0] == 0:  # a block shorter than half the stride
+                    out.append(np.zeros(1 + theta.size ** 2))
+                    continue
                 sub = _block_loss(cfg, loss.X[rows], np.asarray(yb)[rows], loss.s[rows],
                                   None if ob is None else np.asarray(ob)[rows])
                 out.append([sub.s.sum()])
@@ -172,8 +175,9 @@ class _DaskPasses:
                 piece = piece / self.sw_sum
             if name in ("hessian", "fisher", "meat"):
                 piece = piece.reshape(self.n_params, self.n_params)
-            if name == "sampled_hessian":  # a mean over the sampled rows, as in memory
-                piece = piece[1:].reshape(self.n_params, self.n_params) / piece[0]
+            if name == "sampled_hessian":  # a mean over the sampled rows, as in memory (NaN
+                # when the sampled rows weigh nothing: ``sampled_hessian`` takes the exact one)
+                piece = piece[1:].reshape(self.n_params, self.n_params) / (piece[0] if piece[0] > 0 else np.nan)
             out[name] = float(piece[0]) if name in ("value", "etamax") else piece
         if check is not None:
             check(out)
@@ -230,7 +234,8 @@ class _DaskPasses:
         if rows.step != self._stride:
             self._stride = rows.step
             self._memo.pop("sampled_hessian", None)
-        return self._get(theta, "sampled_hessian")
+        H = self._get(theta, "sampled_hessian")
+        return H if np.isfinite(H).all() else self.hessian(theta)
 
     def seed(self, theta, memo):
         """Start the cache with known results at ``theta`` (the fitted point)."""
