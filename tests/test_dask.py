@@ -114,6 +114,27 @@ def test_many_rows_sketched_newton_equals_in_memory(client):
     assert dsk.n_passes_ == dsk.n_iter_[0] + 1
 
 
+def test_coarse_rows_are_gathered_with_the_labels_and_checked(client):
+    """A large binary Newton fit gathers its coarse fit's rows in the labels' round trip, with
+    the codes and class weights made as on the workers (same fit as in memory); NaN in a
+    gathered row or elsewhere is reported by name before any estimate."""
+    from logitlab._objective import sketch_size, strided_rows
+
+    X, y, w, _ = _binary_data(n=60_000, d=3, seed=8)
+    rows = (25_000, 20_000, 15_000)
+    kw = dict(solver="newton", tol=1e-11, class_weight={0: 2.0, 1: 0.5})
+    mem = LogisticRegression(**kw).fit(X, y, sample_weight=w)
+    dsk = LogisticRegression(**kw).fit(_chunked(X, rows), _chunked(y, rows), sample_weight=_chunked(w, rows))
+    _assert_same_fit(dsk, mem)
+    assert dsk.n_passes_ == dsk.n_iter_[0] + 1  # the gather is not a pass of its own
+    sample = strided_rows(60_000, sketch_size(60_000, 4))
+    for bad_row in (sample.start + sample.step, sample.start + 1):  # in the sample, and not
+        Xbad = X.copy()
+        Xbad[bad_row, 1] = np.nan
+        with pytest.raises(DataError, match=r"NaN or infinite values in 'x1' \(1 rows\)"):
+            LogisticRegression(**kw).fit(_chunked(Xbad, rows), _chunked(y, rows))
+
+
 @pytest.mark.parametrize("kind", ["binary", "multinomial"])
 def test_sampled_hessian_is_summed_on_the_workers_over_each_blocks_strided_rows(client, kind):
     """Newton's curvature sample on dask: every stride-th row of each block (from stride // 2),

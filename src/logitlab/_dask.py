@@ -150,15 +150,17 @@ def _label_block(yb, wb, ob):
     return out
 
 
-def _labels_and_checks(y, w, o):
-    """One pass over y, weights and offset: classes, weighted counts and value checks."""
+def _labels_and_checks(y, w, o, also=()):
+    """One pass over y, weights and offset: classes, weighted counts and value checks; the
+    collections ``also`` are computed in the same round trip (returned third)."""
     import dask
 
     yb, wb = y.to_delayed().ravel(), (None if w is None else w.to_delayed().ravel())
     ob = None if o is None else o.to_delayed().ravel()
     parts = [dask.delayed(_label_block)(yb[i], None if wb is None else wb[i], None if ob is None else ob[i])
              for i in range(len(yb))]
-    parts = dask.compute(*parts)
+    parts = dask.compute(*parts, *also)
+    parts, also = parts[:len(yb)], parts[len(yb):]
     for key, what in (("n_y_bad", "y contains {} missing, NaN or infinite labels: drop those rows first"),
                       ("n_w_bad", "sample_weight contains {} NaN or infinite values"),
                       ("n_w_neg", "sample_weight contains {} negative values: weights must be >= 0"),
@@ -178,7 +180,7 @@ def _labels_and_checks(y, w, o):
         raise DataError(f"y has only one class ({classes[0]!r}): a classifier needs at least two classes to train")
     if wcount.sum() <= 0:
         raise DataError("sample_weight sums to zero: at least one row needs a positive weight")
-    return classes, wcount
+    return classes, wcount, also
 
 
 def _encode_block(yb, classes=None):
@@ -189,8 +191,10 @@ def _scale_block(cb, wb=None, per_class=None):
     return (np.ones(cb.shape[0]) if wb is None else wb) * per_class[cb]
 
 
-def prepare(X, y, sample_weight=None, offset=None, class_weight=None):
-    """Validated, aligned dask data: dict(X, y codes, w, o), names, classes, total weight."""
+def prepare(X, y, sample_weight=None, offset=None, class_weight=None, sample_rows=None):
+    """Validated, aligned dask data: dict(X, y codes, w, o), names, classes, total weight, and
+    the rows ``sample_rows(n, d)`` names (a slice or None), gathered in the same round trip as
+    the labels: (rows, dict(X, y codes, w, o)) or None."""
     import dask.array as da
 
     from ._data import class_weight_vector
@@ -214,7 +218,10 @@ def prepare(X, y, sample_weight=None, offset=None, class_weight=None):
         raise DataTypeError(f"offset must be numbers, got dtype {o.dtype}")
     w = None if w is None else w.astype(np.float64)
     o = None if o is None else o.astype(np.float64)
-    classes, wcount = _labels_and_checks(yv, w, o)
+    rows = sample_rows(*(int(s) for s in X.shape)) if sample_rows is not None else None
+    keys = [k for k, v in (("X", X), ("y", yv), ("w", w), ("o", o)) if v is not None]
+    also = [] if rows is None else [v[rows] for v in (X, yv, w, o) if v is not None]
+    classes, wcount, gathered = _labels_and_checks(yv, w, o, also)
     K = classes.size
     if o is not None and o.ndim == 2 and (K == 2 or o.shape[1] != K):
         raise DataError(f"offset has shape {o.shape}; expected ({X.shape[0]},)"
@@ -228,7 +235,14 @@ def prepare(X, y, sample_weight=None, offset=None, class_weight=None):
         w = da.map_blocks(_scale_block, codes, w, per_class=per_class, dtype=float, meta=np.empty(0)) \
             if w is not None else codes.map_blocks(_scale_block, per_class=per_class, dtype=float, meta=np.empty(0))
     data = dict(X=X, y=codes, w=w, o=o)
-    return data, names, classes, per_class * wcount, sw_sum
+    sample = None
+    if rows is not None:  # the same codes and weights as the data's, made on the driver
+        got = dict(zip(keys, gathered))
+        got["y"] = _encode_block(got["y"], classes)
+        if class_weight is not None:
+            got["w"] = _scale_block(got["y"], got.get("w"), per_class)
+        sample = (rows, got)
+    return data, names, classes, per_class * wcount, sw_sum, sample
 
 
 # -- fitting ---------------------------------------------------------------------------------
@@ -322,6 +336,21 @@ def _check_columns(first, names, spec):
     check_full_rank(rows, np.ones(2 * d), spec.fit_intercept, names)
 
 
+def _binary_coarse_rows(est):
+    """``(n, d) -> rows``: the slice Newton's coarse fit will gather if the model is binary
+    (the common large-n case), so that the gather shares the labels' round trip; None when
+    the solver will not be Newton. A multinomial model gathers its own rows later."""
+    from ._objective import sketch_size, strided_rows
+    from .solvers import choose_solver
+
+    def rows(n, d):
+        p = d + int(est.fit_intercept)
+        solver = est.solver if est.solver != "auto" else choose_solver(est._penalty_name(), p, False)
+        m = sketch_size(n, p) if solver == "newton" else None
+        return None if m is None else strided_rows(n, m)
+    return rows
+
+
 def fit_estimator(est, X, y, sample_weight=None, offset=None, feature_names=None):
     """``LogisticRegression.fit`` on dask collections; sets the same fitted attributes.
 
@@ -331,7 +360,8 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None, feature_names=None
     from .solvers import choose_solver
 
     _check_supported(est)
-    data, names, classes, class_w, sw_sum = prepare(X, y, sample_weight, offset, est.class_weight)
+    data, names, classes, class_w, sw_sum, sample = prepare(X, y, sample_weight, offset, est.class_weight,
+                                                           sample_rows=_binary_coarse_rows(est))
     K, (n, d) = classes.size, data["X"].shape
     kind = "binary" if K == 2 else "multinomial"
     if kind == "multinomial" and est.multiclass == "ovr":
@@ -361,6 +391,8 @@ def fit_estimator(est, X, y, sample_weight=None, offset=None, feature_names=None
     if spec.penalty == "none":
         loss.always += ("etamax",)
     loss.pass_hook = _PASS_HOOK
+    if sample is not None:
+        loss.seed_rows(*sample)  # used only if Newton's coarse fit asks for these very rows
     # NaN / inf and (unpenalised) rank checks ride on the first pass of the fit, wherever it
     # is; the weighted moments (d^2 per row) serve only the rank check
     checks = ("nonfinite", "moments") if spec.penalty == "none" else ("nonfinite",)

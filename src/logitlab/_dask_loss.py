@@ -243,6 +243,10 @@ class _DaskPasses:
         self._memo = dict(memo)
 
     # -- the coarse fit's rows --------------------------------------------------------------------
+    def seed_rows(self, rows, parts):
+        """Keep these gathered rows (dict X, y codes, w, o) for ``subset(rows)``."""
+        self._rows = (rows, {k: aligned(np.asarray(v)) for k, v in parts.items()})
+
     def subset(self, rows):
         """The in-memory loss on these rows (a strided slice, ``Objective.subsample``): Newton's
         coarse fit, gathered to the driver once (m x d numbers; a slice of each block, so data
@@ -256,10 +260,10 @@ class _DaskPasses:
             except Exception as exc:
                 raise DaskComputeError(f"the dask computation failed while gathering rows {rows} for "
                                        f"Newton's coarse fit ({type(exc).__name__}: {exc})") from exc
-            self._rows = (rows, dict(zip(keys, (aligned(np.asarray(p)) for p in parts))))
-            if not np.isfinite(self._rows[1]["X"]).all() and self._check is not None:
-                self.run_pass(np.zeros(self.n_params), ())  # the pending checks name the bad columns
+            self.seed_rows(rows, dict(zip(keys, parts)))
         got = self._rows[1]
+        if not np.isfinite(got["X"]).all() and self._check is not None:
+            self.run_pass(np.zeros(self.n_params), ())  # the pending checks name the bad columns
         X, y = np.asarray(got["X"], dtype=np.float64), got["y"]
         w = np.ones(X.shape[0]) if "w" not in got else np.asarray(got["w"], dtype=np.float64)
         o = got.get("o")

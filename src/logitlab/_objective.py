@@ -94,9 +94,8 @@ class Objective:
         percent), which keeps Newton's convergence fast (linear with a small rate; Roosta-
         Khorasani and Mahoney 2019) at a fraction of the cost. Firth needs exact information.
         """
-        m = max(50 * self.n_params, min(25_000, self.n_rows // 4))
-        small = self.n_rows < max(4 * m, _SKETCH_MIN_ROWS)
-        if small or not self.exact_hessian or not hasattr(self.loss, "subset"):
+        m = sketch_size(self.n_rows, self.n_params)
+        if m is None or not self.exact_hessian or not hasattr(self.loss, "subset"):
             return None
         return m
 
@@ -120,11 +119,7 @@ class Objective:
         whole file, and the sample only steers the steps: the full-data gradient decides where
         they end. (A Dask loss gathers the coarse fit's slice, and takes the curvature sample's
         stride within each block.)"""
-        rng = np.random.default_rng(seed)
-        n = self.n_rows
-        step = n // m
-        start = int(rng.integers(step))
-        return slice(start, start + step * (m - 1) + 1, step)
+        return strided_rows(self.n_rows, m, seed)
 
     def sampled_hessian(self, theta, m, seed=0):
         """``subsample(m, seed).hessian(theta)``, without a copy of the rows where the loss can."""
@@ -150,6 +145,19 @@ class Objective:
 
     def pack(self, coef, intercept):
         return self.loss.pack(coef, intercept)
+
+
+def sketch_size(n_rows, n_params):
+    """m of ``Objective.sketch_rows``, or None when n is too small for a sample to pay."""
+    m = max(50 * n_params, min(25_000, n_rows // 4))
+    return None if n_rows < max(4 * m, _SKETCH_MIN_ROWS) else m
+
+
+def strided_rows(n_rows, m, seed=0):
+    """Every (n // m)-th of n rows from a random start: m rows as a slice (``sketch_indices``)."""
+    step = n_rows // m
+    start = int(np.random.default_rng(seed).integers(step))
+    return slice(start, start + step * (m - 1) + 1, step)
 
 
 def objective_value(X, y, coef, intercept, penalty=None, alpha=0.0, l1_ratio=0.0, link="logit",
