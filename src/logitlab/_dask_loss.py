@@ -54,10 +54,10 @@ def _block_pieces(Xb, yb, wb, ob, theta, cfg, names):
     loss = _block_loss(cfg, Xb, yb, wb, ob)
     out = []
     with np.errstate(over="ignore", under="ignore"), one_thread():
-        if "value" in names and "grad" in names:  # one read of the block for both
-            fused = dict(zip(("value", "grad"), loss.value_grad(theta)))
+        # value and gradient together: one read of the block for both
+        fused = dict(zip(("value", "grad"), loss.value_grad(theta))) if {"value", "grad"} <= set(names) else {}
         for name in names:
-            if name in ("value", "grad") and "value" in names and "grad" in names:
+            if name in fused:
                 out.append(np.atleast_1d(fused[name]))
             elif name == "value":
                 out.append([loss.value(theta)])

@@ -73,8 +73,10 @@ class _SketchedCurvature(_Curvature):
         # the exact Hessian when the sample would be all rows; else a sampled one at the first
         # direction, after the pass at theta, whose linear predictor it reuses (a Dask loss
         # sums it on the workers within that pass)
-        self.B = objective.hessian(theta) if self.rows is None else None
-        if self.rows is not None:
+        self.B = None
+        if self.rows is None:
+            self.B = objective.hessian(theta)
+        else:
             objective.expect_sampled_hessian(self.rows, seed=1)
 
     def direction(self, theta, g):
