@@ -363,3 +363,19 @@ def test_interleaved_spot_check_runs_and_prints_ratios(capsys):
     assert "logitlab / sklearn-lbfgs:" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         ab.main(["W1", "logitlab,no-such-tool", "--size", "tiny"])
+
+
+def _touch_40_mib():
+    a = np.ones(40 * 2**20 // 8)  # freed before the task returns: only a high-water mark sees it
+    return float(a[-1])
+
+
+def test_cluster_memory_sees_a_workers_short_lived_buffer(client):
+    if not memory._reset_peak():
+        pytest.skip("kernel refuses /proc/self/clear_refs (sampling fallback is used instead)")
+    idle = memory.measure_cluster(lambda: client.submit(float, 1.0, pure=False).result(), client)
+    busy = memory.measure_cluster(lambda: client.submit(_touch_40_mib, pure=False).result(), client)
+    assert idle["method"] == busy["method"] == "cluster-hwm"
+    assert busy["processes"] == 3  # the client and two workers
+    assert busy["peak_bytes"] >= 35 * 2**20
+    assert idle["peak_bytes"] < 20 * 2**20
