@@ -135,13 +135,13 @@ def test_auto_rule():
 class _Counting(SparseDesign):
     calls = {"dot": 0, "tdot": 0}
 
-    def dot(self, w):
+    def dot(self, w, out=None):
         self.calls["dot"] += 1
-        return super().dot(w)
+        return super().dot(w, out)
 
-    def tdot(self, r):
+    def tdot_scaled(self, weights, u, out=None):  # every X^T r and X^T (D u) comes here
         self.calls["tdot"] += 1
-        return super().tdot(r)
+        return super().tdot_scaled(weights, u, out)
 
 
 def test_passes_over_x_per_iteration(monkeypatch):
