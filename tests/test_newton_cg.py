@@ -173,8 +173,9 @@ def test_passes_over_x_per_iteration(monkeypatch):
 
 
 def test_line_search_backtracks_from_the_predictor(monkeypatch):
-    """From a far start (|eta| ~ 30) full Newton steps overshoot: steps are halved on the carried
-    predictor, the objective never increases, and the fit reaches the optimum newton finds."""
+    """From a far start (|eta| ~ 30) full Newton steps overshoot: steps are halved (the full step
+    evaluated on the carried predictor, shorter ones with a pass), the objective never increases,
+    and the fit reaches the optimum newton finds."""
     steps = []
     real = newton_cg._line_search
 

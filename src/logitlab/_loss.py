@@ -34,33 +34,41 @@ class _Cache:
     share one; a line search or a test statistic often comes back to the previous point, which
     a second entry keeps where n floats are cheap). Each entry has a dict for n-vectors derived
     from its predictor (the Hessian weights of a run of Hessian-vector products): they leave
-    with it, so a solver that moves on does not keep the last point's."""
+    with it, so a solver that moves on does not keep the last point's. An entry's predictor may
+    have been taken (``BinaryLoss.take_predictor``; then None) while its derived data stay."""
 
     def __init__(self, size=2):
         self.size = size
-        self.entries = []  # [(theta, eta, derived)], most recent last
+        self.entries = []  # [[theta, eta or None, derived]], most recent last
 
     def get(self, theta, compute):
         return self.entry(theta, compute)[1]
 
-    def entry(self, theta, compute):
-        """(theta, eta, derived) at theta, computing and keeping eta if it is not kept."""
+    def find(self, theta):
+        """The entry of theta, or None."""
         for entry in self.entries:
             known = entry[0]
             if known.shape == theta.shape and np.array_equal(known, theta):
                 return entry
-        self.put(theta, compute(theta))
-        return self.entries[-1]
+        return None
+
+    def entry(self, theta, compute):
+        """[theta, eta, derived] at theta, computing and keeping eta if it is not kept."""
+        entry = self.find(theta)
+        if entry is None:
+            self.put(theta, compute(theta))
+            return self.entries[-1]
+        if entry[1] is None:
+            entry[1] = compute(theta)
+        return entry
 
     def peek(self, theta):
         """The kept linear predictor at theta, or None."""
-        for known, eta, _ in self.entries:
-            if known.shape == theta.shape and np.array_equal(known, theta):
-                return eta
-        return None
+        entry = self.find(theta)
+        return None if entry is None else entry[1]
 
     def put(self, theta, eta):
-        self.entries = self.entries[len(self.entries) + 1 - self.size:] + [(_frozen_copy(theta), eta, {})]
+        self.entries = self.entries[len(self.entries) + 1 - self.size:] + [[_frozen_copy(theta), eta, {}]]
 
     def clear(self):
         self.entries = []
@@ -346,11 +354,12 @@ class BinaryLoss:
         v, which it computes anyway. Both are fresh arrays (the caller may overwrite them). The
         Hessian weights are kept with theta's cached predictor for the next call at the same
         theta (conjugate gradients asks for many products at one point) and leave the cache
-        with it."""
-        _, eta, derived = self._cache.entry(theta, self._design_dot)
-        D = derived.get("hessp_weights")
+        with it (also once its predictor has been taken)."""
+        entry = self._cache.find(theta)
+        D = None if entry is None else entry[2].get("hessp_weights")
         if D is None:
-            D = derived["hessp_weights"] = self._weights_at(eta)
+            entry = self._cache.entry(theta, self._design_dot)
+            D = entry[2]["hessp_weights"] = self._weights_at(entry[1])
         u = self._dot(v[1:] if self.fit_intercept else v)
         if self.fit_intercept:
             u += v[0]
@@ -362,6 +371,14 @@ class BinaryLoss:
         if self.fit_intercept:
             Hv[0] = total
         return Hv, u
+
+    def take_predictor(self, theta):
+        """The linear predictor at theta, handed over for the caller to update in place: a
+        solver that sums eta + X~ s over its CG steps then needs no second n-vector. The cache
+        forgets it (asked again, it is recomputed) and keeps theta's Hessian weights."""
+        entry = self._cache.entry(theta, self._design_dot)
+        eta, entry[1] = entry[1], None
+        return eta
 
     def assume_predictor(self, theta, eta):
         """Take ``eta`` as the linear predictor at theta (a solver that moved along a step s

@@ -13,9 +13,15 @@ number of passes over X small:
   that asks 12 % more passes). It gives superlinear convergence;
 - the stopping rule: CG also stops once the predicted gradient after the step, -(H s + g),
   is below ``tol / 10`` in max-norm, so the last step solves only as far as the rule asks;
-- the line search runs on the linear predictor: CG's products give X~ s as the same
-  combination of the X~ v it computed, so every trial point costs O(n) and the accepted point one
-  X^T r (losses with ``predictor_steps``; others evaluate trial points normally).
+- the line search starts from the linear predictor: CG's products give X~ s as the same
+  combination of the X~ v it computed, summed in place into theta's predictor (taken over from
+  the loss: one n-vector for both), so the full step costs no pass over X and the accepted
+  point one X^T r; a shorter trial step costs one X w (on W4 every full step is accepted).
+  Losses without ``predictor_steps`` evaluate trial points normally.
+
+Memory (W4, n = 300,000 rows and p = 262,145 parameters): at the peak, during a product, CG
+holds theta, g, s, r, p, H p and the product's partial sum (p-vectors) and the predictor sum,
+the Hessian weights and X p (n-vectors), about 22 MiB; every update is in place.
 
 Per iteration: 2 passes per CG step plus one for the gradient. Needs Hessian-vector products.
 Tried on W4 and not kept: a diagonal (Jacobi, or liblinear's mixed) preconditioner, which took
@@ -44,11 +50,12 @@ FORCING_MAX = 0.5
 TOL_FRACTION = 0.1  # CG aims at a predicted gradient of tol / 10 (the rule asks for tol)
 
 
-def _cg(hessp, g, forcing, floor):
+def _cg(hessp, g, forcing, floor, origin=None):
     """Approximately solve H s = -g by CG from s = 0.
 
-    ``hessp(v)`` returns (H v, u) where u is any linear image of v (the predictor change, or
-    None); the same combination of them is returned with s. Stops at ||H s + g|| <= forcing
+    ``hessp(v)`` returns fresh arrays (H v, u) where u is any linear image of v (the predictor
+    change, or None); the same combination of them is returned with s, added in place to
+    ``origin()`` (called once, at the first step) if given. Stops at ||H s + g|| <= forcing
     ||g||, at max |H s + g| <= floor, after MAX_CG_ITER steps, or at non-positive curvature
     (keeping the steps so far, or -g if there are none). Returns (s, its u, (r.r, g.r) for the
     residual r = -(H s + g) or None for the -g fallback, the number of steps).
@@ -75,9 +82,11 @@ def _cg(hessp, g, forcing, floor):
         del Hp
         if u is not None:
             u *= a
-            if u_sum is None:
+            if u_sum is None and origin is None:
                 u_sum = u
             else:
+                if u_sum is None:
+                    u_sum = origin()
                 u_sum += u
         del u
         rr_new = float(r @ r)
@@ -90,15 +99,16 @@ def _cg(hessp, g, forcing, floor):
     return s, u_sum, (rr, float(g @ r)), steps
 
 
-def _line_search(objective, theta, step, f, slope, u):
-    """Armijo step halving (as ``backtrack``) with trial points evaluated from theta's linear
-    predictor eta + t u: a rejected trial costs no pass over X. Returns (t, candidate, f_new)
-    or None; the caller takes the gradient once it has let go of u (and eta is let go here)."""
-    eta = objective.predictor(theta)
+def _line_search(objective, theta, step, f, slope, full):
+    """Armijo step halving (as ``backtrack``), the full step evaluated with its linear predictor
+    ``full`` (no pass over X), a shorter one with one X w. Returns (t, candidate, f_new) or
+    None; the caller takes the gradient."""
     t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
     while t >= 1e-10:
         candidate = _frozen(theta + t * step)
-        objective.assume_predictor(candidate, eta + t * u)
+        if full is not None:
+            objective.assume_predictor(candidate, full)
+            full = None
         f_new = objective.value(candidate)
         if f_new <= f + 1e-4 * t * min(slope, 0.0) + slack:
             return t, candidate, f_new
@@ -140,16 +150,17 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         forcing = _forcing(forcing, g_norm, g_prev_norm, model_norm)
         if tracked:
             hessp = functools.partial(objective.hessp_predictor, theta)
+            origin = functools.partial(objective.take_predictor, theta)
         else:
-            hessp = functools.partial(_hessp_only, objective, theta)
-        step, u, r, _ = _cg(hessp, g, forcing, TOL_FRACTION * tol)
-        del hessp
+            hessp, origin = functools.partial(_hessp_only, objective, theta), None
+        step, full, r, _ = _cg(hessp, g, forcing, TOL_FRACTION * tol, origin)
+        del hessp, origin
         slope = float(g @ step)
         if not slope < 0:  # numerically useless curvature: steepest descent
-            step, u, slope, r = -g, None, -float(g @ g), None
-        if u is not None:
-            accepted = _line_search(objective, theta, step, f, slope, u)
-            del u  # before the gradient's pass: the old predictor and its change are gone
+            step, full, slope, r = -g, None, -float(g @ g), None
+        if full is not None:
+            accepted = _line_search(objective, theta, step, f, slope, full)
+            del full  # the cache holds it if it was accepted
             if accepted is not None:
                 accepted += (objective.grad(accepted[1]),)
         else:
