@@ -34,14 +34,14 @@ class ElasticNet:
         # parameters (W4: 262,145) two float vectors of them would each be 2 MB of the fit's peak
         self.mask = np.asarray(mask, dtype=bool)
         self.l2 = self.alpha * (1.0 - self.l1_ratio)
-        l1 = self.alpha * self.l1_ratio
+        l1 = self._l1_strength = self.alpha * self.l1_ratio
         # per-parameter L1 strength
         self.l1 = l1 * self.mask if l1 else np.broadcast_to(0.0, self.mask.shape)
-        self.smooth = not l1 > 0
+        self.smooth = not (l1 > 0 and self.mask.any())
         self.exact_hessian = True
 
     def value(self, theta):
-        l1 = float(self.l1 @ np.abs(theta)) if not self.smooth else 0.0
+        l1 = float(self.l1 @ np.abs(theta)) if self._l1_strength else 0.0
         return 0.5 * self.l2 * float(np.sum(self.mask * theta * theta)) + l1
 
     def grad(self, theta):
