@@ -87,6 +87,36 @@ def test_sparse_binary_fit_does_not_copy_X():
     assert peak < 0.25 * input_bytes, (peak, input_bytes)
 
 
+def test_sparse_l2_fit_budget_in_n_and_p_vectors():
+    """newton-cg on a W4-like design (hashed tokens, 30 per row; many parameters): at its peak,
+    during a Hessian-vector product, three n-vectors (the predictor with the step's change
+    summed into it, the Hessian weights, X p) and seven p-vectors (theta, g and CG's s, r, p,
+    H p, the product's second partial sum). Beyond those only the int8 codes, the boolean
+    penalty mask, the threads' row blocks and small things. Before this budget the same fit
+    peaked at ~2.2x it (a second predictor, X p scaled by D, a theta copy per cache entry and
+    per Hessian-weights key, float mask and L1 zeros, the start point, the last iteration's
+    step and residual, and the products' own results); any one of those back fails here."""
+    from logitlab._sparse import SCALED_BLOCK
+
+    n, d, k = 100_000, 2**17, 30
+    rng = np.random.default_rng(2)
+    indptr = np.arange(0, n * k + 1, k, dtype=np.int32)
+    X = sp.csr_matrix((np.ones(n * k), rng.integers(0, d, n * k).astype(np.int32), indptr), shape=(n, d))
+    X.sum_duplicates()
+    w = np.zeros(d)
+    w[rng.choice(d, d // 16, replace=False)] = rng.standard_normal(d // 16)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w)))).astype(float)
+    assert X.nnz >= THREAD_MIN_NNZ  # the threaded products
+    model = LogisticRegression("l2", C=1.0)
+    peak = _peak_bytes(lambda: model.fit(X, y))
+    assert model.fit_result_.solver == "newton-cg" and model.converged_
+    p = d + 1
+    # codes and mask (a byte each), one row block per thread, and 0.75 MiB for small things:
+    # less than one more n-vector (0.8 MB) or p-vector (1 MB)
+    allowance = n + p + 2 * 8 * SCALED_BLOCK + 3 * 2**18
+    assert peak <= 8 * (3 * n + 7 * p) + allowance, (peak - 8 * (3 * n + 7 * p)) / 1e6
+
+
 def test_unit_weights_are_a_read_only_view_of_one_number():
     w = check_sample_weight(None, 1_000_000)
     assert w.shape == (1_000_000,) and w.strides == (0,) and is_unit(w)

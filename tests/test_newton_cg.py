@@ -135,13 +135,13 @@ def test_auto_rule():
 class _Counting(SparseDesign):
     calls = {"dot": 0, "tdot": 0}
 
-    def dot(self, w):
+    def dot(self, w, out=None):
         self.calls["dot"] += 1
-        return super().dot(w)
+        return super().dot(w, out)
 
-    def tdot(self, r):
+    def tdot_scaled(self, weights, u, out=None):  # every X^T r and X^T (D u) comes here
         self.calls["tdot"] += 1
-        return super().tdot(r)
+        return super().tdot_scaled(weights, u, out)
 
 
 def test_passes_over_x_per_iteration(monkeypatch):
@@ -173,8 +173,9 @@ def test_passes_over_x_per_iteration(monkeypatch):
 
 
 def test_line_search_backtracks_from_the_predictor(monkeypatch):
-    """From a far start (|eta| ~ 30) full Newton steps overshoot: steps are halved on the carried
-    predictor, the objective never increases, and the fit reaches the optimum newton finds."""
+    """From a far start (|eta| ~ 30) full Newton steps overshoot: steps are halved (the full step
+    evaluated on the carried predictor, shorter ones with a pass), the objective never increases,
+    and the fit reaches the optimum newton finds."""
     steps = []
     real = newton_cg._line_search
 

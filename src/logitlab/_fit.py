@@ -82,10 +82,13 @@ def fit_one(loss, spec: FitSpec, theta0=None) -> FitResult:
                              multinomial=isinstance(loss, MultinomialLoss))
     solver = check_compatible(name, spec.penalty)
     max_iter = spec.max_iter if spec.max_iter is not None else solver.DEFAULT_MAX_ITER
-    theta = start_point(loss, spec) if theta0 is None else np.asarray(theta0, dtype=float).copy()
     recorder = Recorder(spec.trace, loss.split) if spec.trace else NullRecorder()
     with np.errstate(over="ignore", under="ignore"):
-        out = solver.solve(objective, theta, tol=spec.tol, max_iter=max_iter, record=recorder,
+        # the start point is made in the call, so that only the solver holds it (a name here
+        # would keep it alive for the whole fit: a d-vector of the peak with many parameters)
+        out = solver.solve(objective,
+                           start_point(loss, spec) if theta0 is None else np.array(theta0, dtype=float),
+                           tol=spec.tol, max_iter=max_iter, record=recorder,
                            learning_rate=spec.learning_rate)
     coef, intercept = loss.split(out.theta)
     if isinstance(loss, MultinomialLoss) and not loss.reference and spec.fit_intercept:

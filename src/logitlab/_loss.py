@@ -32,32 +32,55 @@ _CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each i
 class _Cache:
     """Remembers the linear predictors of the last ``size`` thetas (value, gradient and Hessian
     share one; a line search or a test statistic often comes back to the previous point, which
-    a second entry keeps where n floats are cheap)."""
+    a second entry keeps where n floats are cheap). Each entry has a dict for n-vectors derived
+    from its predictor (the Hessian weights of a run of Hessian-vector products): they leave
+    with it, so a solver that moves on does not keep the last point's. An entry's predictor may
+    have been taken (``BinaryLoss.take_predictor``; then None) while its derived data stay."""
 
     def __init__(self, size=2):
         self.size = size
-        self.entries = []  # [(theta, eta)], most recent last
+        self.entries = []  # [[theta, eta or None, derived]], most recent last
 
     def get(self, theta, compute):
-        eta = self.peek(theta)
-        if eta is not None:
-            return eta
-        eta = compute(theta)
-        self.put(theta, eta)
-        return eta
+        return self.entry(theta, compute)[1]
+
+    def find(self, theta):
+        """The entry of theta, or None."""
+        for entry in self.entries:
+            known = entry[0]
+            if known.shape == theta.shape and np.array_equal(known, theta):
+                return entry
+        return None
+
+    def entry(self, theta, compute):
+        """[theta, eta, derived] at theta, computing and keeping eta if it is not kept."""
+        entry = self.find(theta)
+        if entry is None:
+            self.put(theta, compute(theta))
+            return self.entries[-1]
+        if entry[1] is None:
+            entry[1] = compute(theta)
+        return entry
 
     def peek(self, theta):
         """The kept linear predictor at theta, or None."""
-        for known, eta in self.entries:
-            if known.shape == theta.shape and np.array_equal(known, theta):
-                return eta
-        return None
+        entry = self.find(theta)
+        return None if entry is None else entry[1]
 
     def put(self, theta, eta):
-        self.entries = self.entries[len(self.entries) + 1 - self.size:] + [(theta.copy(), eta)]
+        self.entries = self.entries[len(self.entries) + 1 - self.size:] + [[_frozen_copy(theta), eta, {}]]
 
     def clear(self):
         self.entries = []
+
+
+def _frozen_copy(theta):
+    """theta itself if it can never change (read-only and owning its data: no writeable view of
+    it can exist), else a copy. A solver that freezes its iterates (newton-cg) saves a p-vector
+    per kept predictor; others (scipy's L-BFGS-B reuses its x) get the copy they need."""
+    if not theta.flags.writeable and theta.flags.owndata:
+        return theta
+    return theta.copy()
 
 
 def _weighted_gram(X, D, cols=None):
@@ -130,7 +153,6 @@ class BinaryLoss:
         self.n_params = self.p
         self._cache = _Cache(1 if self.n >= _CACHE_ONE_FROM_ROWS else 2)
         self._full_hessian = None
-        self._hessp_weights = None  # (theta, D): Hessian weights kept for a run of hessp calls
         self.predictor_steps = True  # hessp_predictor / assume_predictor available (see below)
         # logit with 0/1 outcomes (the common case): the fused pass works on z = (1 - 2y) eta
         # (the sign 1 - 2y is formed per block: two more n-vectors would cost more than it saves)
@@ -162,12 +184,12 @@ class BinaryLoss:
     def _design_dot(self, theta):
         w = theta[1:] if self.fit_intercept else theta
         # all slopes zero (start points, null models): no pass over X
-        eta = self._dot(w) if w.any() else np.zeros(self.n)
+        eta = np.asarray(self._dot(w) if w.any() else np.zeros(self.n)).ravel()
         if self.fit_intercept:
-            eta = eta + theta[0]
+            eta += theta[0]  # in place: a fresh array, and n floats saved
         if self.offset is not None:
-            eta = eta + self.offset
-        return np.asarray(eta).ravel()
+            eta += self.offset
+        return eta
 
     def eta(self, theta):
         w = theta[1:] if self.fit_intercept else theta
@@ -186,15 +208,28 @@ class BinaryLoss:
 
     def _xt(self, r):
         """X~^T r with the intercept column first."""
-        g = self._sparse.tdot(r) if self._sparse is not None else np.asarray(self.X.T @ r).ravel()
-        return np.concatenate([[r.sum()], g]) if self.fit_intercept else g
+        if self._sparse is None:
+            g = np.asarray(self.X.T @ r).ravel()
+            return np.concatenate([[r.sum()], g]) if self.fit_intercept else g
+        out = np.empty(self.p)  # X^T r written after the intercept's slot: no concatenated copy
+        self._sparse.tdot(r, out[1:] if self.fit_intercept else out)
+        if self.fit_intercept:
+            out[0] = r.sum()
+        return out
 
     # -- value, gradient, Hessian ---------------------------------------------------------
     def value(self, theta):
-        return float(self.s @ self.link.nll(self.y, self.eta(theta)))
+        # by blocks of rows: the link's temporaries (several per row) stay block-sized
+        eta, total = self.eta(theta), 0.0
+        for start in range(0, self.n, _FUSED_BLOCK):
+            rows = slice(start, start + _FUSED_BLOCK)
+            total += float(self.s[rows] @ self.link.nll(self.y[rows], eta[rows]))
+        return total
 
     def grad(self, theta):
-        return self._xt(self.s * self.link.d1(self.y, self.eta(theta)))
+        r = self.link.d1(self.y, self.eta(theta))
+        r *= self.s  # in place: one n-vector for X^T r
+        return self._xt(r)
 
     def value_grad(self, theta):
         if sp.issparse(self.X) or self.n < _FUSED_MIN_ROWS:
@@ -257,9 +292,12 @@ class BinaryLoss:
         return sample.hessian(theta)
 
     def hessian_weights(self, theta, expected=False):
-        eta = self.eta(theta)
-        d2 = self.link.fisher_weight(eta) if expected else self.link.d2(self.y, eta)
-        return self.s * d2
+        return self._weights_at(self.eta(theta), expected)
+
+    def _weights_at(self, eta, expected=False):
+        D = self.link.fisher_weight(eta) if expected else self.link.d2(self.y, eta)
+        D *= self.s  # in place (the link returns a fresh array)
+        return D
 
     def hessian(self, theta, idx=None, expected=False):
         """Hessian (observed information / sum of weights); ``idx`` selects parameters.
@@ -313,15 +351,34 @@ class BinaryLoss:
     # -- matrix-free Newton: Hessian-vector products that also give the predictor's change ------
     def hessp_predictor(self, theta, v):
         """(H v, X~ v): the Hessian-vector product and the change of the linear predictor along
-        v, which it computes anyway. The Hessian weights are kept for the next call at the same
-        theta (conjugate gradients asks for many products at one point)."""
-        known = self._hessp_weights
-        if known is None or not np.array_equal(known[0], theta):
-            known = self._hessp_weights = (theta.copy(), self.hessian_weights(theta))
+        v, which it computes anyway. Both are fresh arrays (the caller may overwrite them). The
+        Hessian weights are kept with theta's cached predictor for the next call at the same
+        theta (conjugate gradients asks for many products at one point) and leave the cache
+        with it (also once its predictor has been taken)."""
+        entry = self._cache.find(theta)
+        D = None if entry is None else entry[2].get("hessp_weights")
+        if D is None:
+            entry = self._cache.entry(theta, self._design_dot)
+            D = entry[2]["hessp_weights"] = self._weights_at(entry[1])
         u = self._dot(v[1:] if self.fit_intercept else v)
         if self.fit_intercept:
             u += v[0]
-        return self._xt(known[1] * u), u
+        if self._sparse is None:
+            return self._xt(D * u), u
+        # sparse: D u is formed block by block inside the product (no n-vector for it)
+        Hv = np.empty(self.p)
+        _, total = self._sparse.tdot_scaled(D.__getitem__, u, Hv[1:] if self.fit_intercept else Hv)
+        if self.fit_intercept:
+            Hv[0] = total
+        return Hv, u
+
+    def take_predictor(self, theta):
+        """The linear predictor at theta, handed over for the caller to update in place: a
+        solver that sums eta + X~ s over its CG steps then needs no second n-vector. The cache
+        forgets it (asked again, it is recomputed) and keeps theta's Hessian weights."""
+        entry = self._cache.entry(theta, self._design_dot)
+        eta, entry[1] = entry[1], None
+        return eta
 
     def assume_predictor(self, theta, eta):
         """Take ``eta`` as the linear predictor at theta (a solver that moved along a step s

@@ -69,6 +69,11 @@ class Objective:
         Hv, u = self.loss.hessp_predictor(theta, v)
         return Hv + self.penalty.hess_diag(theta) * v, u
 
+    def take_predictor(self, theta):
+        """The linear predictor at theta, the caller's to update in place (the loss forgets it
+        but keeps what ``hessp_predictor`` needs at theta)."""
+        return self.loss.take_predictor(theta)
+
     def assume_predictor(self, theta, eta):
         """Evaluate the next value / gradient at theta with this linear predictor."""
         self.loss.assume_predictor(theta, eta)

@@ -13,9 +13,15 @@ number of passes over X small:
   that asks 12 % more passes). It gives superlinear convergence;
 - the stopping rule: CG also stops once the predicted gradient after the step, -(H s + g),
   is below ``tol / 10`` in max-norm, so the last step solves only as far as the rule asks;
-- the line search runs on the linear predictor: CG's products give X~ s as the same
-  combination of the X~ v it computed, so every trial point costs O(n) and the accepted point one
-  X^T r (losses with ``predictor_steps``; others evaluate trial points normally).
+- the line search starts from the linear predictor: CG's products give X~ s as the same
+  combination of the X~ v it computed, summed in place into theta's predictor (taken over from
+  the loss: one n-vector for both), so the full step costs no pass over X and the accepted
+  point one X^T r; a shorter trial step costs one X w (on W4 every full step is accepted).
+  Losses without ``predictor_steps`` evaluate trial points normally.
+
+Memory (W4, n = 300,000 rows and p = 262,145 parameters): at the peak, during a product, CG
+holds theta, g, s, r, p, H p and the product's partial sum (p-vectors) and the predictor sum,
+the Hessian weights and X p (n-vectors), about 22 MiB; every update is in place.
 
 Per iteration: 2 passes per CG step plus one for the gradient. Needs Hessian-vector products.
 Tried on W4 and not kept: a diagonal (Jacobi, or liblinear's mixed) preconditioner, which took
@@ -44,14 +50,18 @@ FORCING_MAX = 0.5
 TOL_FRACTION = 0.1  # CG aims at a predicted gradient of tol / 10 (the rule asks for tol)
 
 
-def _cg(hessp, g, forcing, floor):
+def _cg(hessp, g, forcing, floor, origin=None):
     """Approximately solve H s = -g by CG from s = 0.
 
-    ``hessp(v)`` returns (H v, u) where u is any linear image of v (the predictor change, or
-    None); the same combination of them is returned with s. Stops at ||H s + g|| <= forcing
+    ``hessp(v)`` returns fresh arrays (H v, u) where u is any linear image of v (the predictor
+    change, or None); the same combination of them is returned with s, added in place to
+    ``origin()`` (called once, at the first step) if given. Stops at ||H s + g|| <= forcing
     ||g||, at max |H s + g| <= floor, after MAX_CG_ITER steps, or at non-positive curvature
-    (keeping the steps so far, or -g if there are none). Returns (s, its u, the residual
-    -(H s + g) or None for the -g fallback, the number of steps)."""
+    (keeping the steps so far, or -g if there are none). Returns (s, its u, (r.r, g.r) for the
+    residual r = -(H s + g) or None for the -g fallback, the number of steps).
+
+    Updates are in place, and each H p and u is consumed as scratch once used: s, r and p are
+    the only d-vectors kept between products, u_sum the only n-vector."""
     s = np.zeros_like(g)
     u_sum = None
     r = -g                      # residual -(H s + g)
@@ -67,31 +77,41 @@ def _cg(hessp, g, forcing, floor):
                 return -g, None, None, steps
             break
         a = rr / curvature
-        s += a * p
+        r -= np.multiply(Hp, a, out=Hp)
+        s += np.multiply(p, a, out=Hp)
+        del Hp
         if u is not None:
-            if u_sum is None:
-                u_sum = a * u
+            u *= a
+            if u_sum is None and origin is None:
+                u_sum = u
             else:
-                u_sum += a * u
-        r = r - a * Hp
+                if u_sum is None:
+                    u_sum = origin()
+                u_sum += u
+        del u
         rr_new = float(r @ r)
         if np.sqrt(rr_new) <= stop or float(np.max(np.abs(r))) <= floor:
+            rr = rr_new
             break
-        p = r + (rr_new / rr) * p
+        p *= rr_new / rr
+        p += r
         rr = rr_new
-    return s, u_sum, r, steps
+    return s, u_sum, (rr, float(g @ r)), steps
 
 
-def _line_search(objective, theta, step, f, slope, eta, u):
-    """Armijo step halving (as ``backtrack``) with trial points evaluated from the linear
-    predictor eta + t u: a rejected trial costs no pass over X, the accepted one X^T r."""
+def _line_search(objective, theta, step, f, slope, full):
+    """Armijo step halving (as ``backtrack``), the full step evaluated with its linear predictor
+    ``full`` (no pass over X), a shorter one with one X w. Returns (t, candidate, f_new) or
+    None; the caller takes the gradient."""
     t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
     while t >= 1e-10:
-        candidate = theta + t * step
-        objective.assume_predictor(candidate, eta + t * u)
+        candidate = _frozen(theta + t * step)
+        if full is not None:
+            objective.assume_predictor(candidate, full)
+            full = None
         f_new = objective.value(candidate)
         if f_new <= f + 1e-4 * t * min(slope, 0.0) + slack:
-            return t, candidate, f_new, objective.grad(candidate)
+            return t, candidate, f_new
         t *= 0.5
     return None
 
@@ -109,7 +129,15 @@ def _forcing(previous, g_norm, g_prev_norm, model_norm):
     return min(FORCING_MAX, eta)
 
 
+def _frozen(theta):
+    """Iterates are read-only: the loss then keys its kept predictor on the iterate itself
+    rather than on a copy (``_loss._frozen_copy``), a p-vector less at the peak."""
+    theta.flags.writeable = False
+    return theta
+
+
 def solve(objective, theta, *, tol, max_iter, record, **_):
+    theta = _frozen(np.array(theta, dtype=float))  # the caller's array is left as it is
     tracked = objective.predictor_steps
     f, g = objective.value_grad(theta)
     res = objective.kkt_residual(theta, g)
@@ -117,31 +145,45 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     forcing = g_prev_norm = model_norm = None
     for it in range(1, max_iter + 1):
         if converged(res, tol):
-            return SolverResult(theta, it - 1, True, f, res, "converged")
+            return SolverResult(theta.copy(), it - 1, True, f, res, "converged")
         g_norm = float(np.linalg.norm(g))
         forcing = _forcing(forcing, g_norm, g_prev_norm, model_norm)
         if tracked:
             hessp = functools.partial(objective.hessp_predictor, theta)
+            origin = functools.partial(objective.take_predictor, theta)
         else:
-            hessp = functools.partial(_hessp_only, objective, theta)
-        step, u, r, _ = _cg(hessp, g, forcing, TOL_FRACTION * tol)
+            hessp, origin = functools.partial(_hessp_only, objective, theta), None
+        step, full, r, _ = _cg(hessp, g, forcing, TOL_FRACTION * tol, origin)
+        del hessp, origin
         slope = float(g @ step)
         if not slope < 0:  # numerically useless curvature: steepest descent
-            step, u, slope, r = -g, None, -float(g @ g), None
-        if u is not None:
-            accepted = _line_search(objective, theta, step, f, slope, objective.predictor(theta), u)
+            step, full, slope, r = -g, None, -float(g @ g), None
+        if full is not None:
+            accepted = _line_search(objective, theta, step, f, slope, full)
+            del full  # the cache holds it if it was accepted
+            if accepted is not None:
+                accepted += (objective.grad(accepted[1]),)
         else:
             accepted = backtrack(objective, theta, step, f, slope)
         if accepted is None:
-            return SolverResult(theta, it - 1, False, f, res, STALLED)
+            return SolverResult(theta.copy(), it - 1, False, f, res, STALLED)
         t, theta, f, g_new = accepted
-        # the model's gradient at the step taken: g + t H s = (1 - t) g - t r
-        model_norm = g_norm if r is None else float(np.linalg.norm((1 - t) * g - t * r))
+        del accepted
+        # the model's gradient at the step taken: g + t H s = (1 - t) g - t r, whose norm the
+        # scalars r.r and g.r give without keeping r through the line search
+        if r is None:
+            model_norm = g_norm
+        else:
+            rr, gr = r
+            model_norm = float(np.sqrt(max((1 - t) ** 2 * g_norm ** 2 - 2 * t * (1 - t) * gr + t * t * rr, 0.0)))
         g, g_prev_norm = g_new, g_norm
+        del g_new
         res = objective.kkt_residual(theta, g)
         record(it, theta, f, res, t * float(np.max(np.abs(step))))
+        del step  # the next CG starts with no d- or n-vector of this iteration left
     ok = converged(res, tol)
-    return SolverResult(theta, max_iter, ok, f, res, "converged" if ok else "maximum number of iterations reached")
+    return SolverResult(theta.copy(), max_iter, ok, f, res,
+                        "converged" if ok else "maximum number of iterations reached")
 
 
 def _hessp_only(objective, theta, v):
