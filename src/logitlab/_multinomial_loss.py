@@ -194,11 +194,6 @@ class MultinomialLoss:
         labels = self._labels is None or self._labels[0] is not s  # (dask replaces s)
 
         def kernel(Xb, lo, hi):
-            E = _dot(Xb, W)
-            if b is not None:
-                E += b[:, None]
-            if offT is not None:
-                E += offT[:, lo:hi]
             extra = ()
             if labels:  # Y^T S X~ and the offsets of the observed classes, for this block
                 cols = np.arange(hi - lo)
@@ -209,6 +204,12 @@ class MultinomialLoss:
                     rows = codes[lo:hi] if offT.shape[0] == K else np.zeros(hi - lo, dtype=np.intp)
                     off_y = float(s[lo:hi] @ offT[rows, lo + cols])
                 extra = (_tdot(Yb, Xb), Yb.sum(axis=1), off_y)
+                del Yb, cols  # before E: a thread's heap keeps its largest moment resident
+            E = _dot(Xb, W)
+            if b is not None:
+                E += b[:, None]
+            if offT is not None:
+                E += offT[:, lo:hi]
             mx = E.max(axis=0)
             P = PT[:, lo:hi]
             np.subtract(E, mx, out=P)
