@@ -333,7 +333,7 @@ class MultinomialLoss:
         """sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T over the free classes, block by block
         of the upper triangle: (k, k) = X~^T diag(s p_k (1 - p_k)) X~ (a syrk) and (k, l > k) =
         -X~^T diag(s p_k p_l) X~. The two threads take complementary block rows of the one result
-        and read all rows, each keeping two row blocks of X~ (~100 kB): a split by rows needs a
+        and read all rows, each keeping two row blocks of X~ (128 kB each): a split by rows needs a
         (K p)^2 partial sum per thread, and a stacked p (x) x design a block of K p columns, which
         on W3 left 2-14 MiB more resident (freed heap memory is not returned)."""
         Kf = PT.shape[0]
@@ -342,7 +342,6 @@ class MultinomialLoss:
         all_cols = xcols.size == self.d
         s = self.s
         H = np.zeros((q, q))
-
         step = max(256, _HESS_ENTRIES // m)
 
         def part(ks):
