@@ -64,6 +64,20 @@ def test_cholesky_preconditioner_of_a_singular_matrix():
     assert np.all(np.isfinite(apply(r))) and float(r @ apply(r)) > 0
 
 
+@pytest.mark.parametrize("rank", [4, 10])
+def test_cholesky_preconditioner_in_place_equals_the_copy(rank):
+    # in place, a failed factorisation (rank 4) has overwritten a triangle that the retry with
+    # a ridge must restore; the result is the same factor either way
+    A = np.random.default_rng(5).standard_normal((10, rank))
+    H = A @ A.T
+    r = np.random.default_rng(6).standard_normal(10)
+    expected = cholesky_preconditioner(H)(r)
+    work = H.copy()
+    got = cholesky_preconditioner(work, overwrite=True)(r)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    assert not np.array_equal(work, H)  # factorised where it was, no copy
+
+
 # -- Newton on multinomial problems ----------------------------------------------------------
 def multinomial_problem(n=6000, d=80, K=5, seed=7):
     """Columns on scales from 1 to 10 (as real data): plain CG then needs many products, the

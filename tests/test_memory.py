@@ -75,6 +75,23 @@ def test_multinomial_fit_keeps_one_probability_matrix():
     assert _in_vectors(peak, n) < 2 * K, _in_vectors(peak, n)
 
 
+def test_multinomial_truncated_newton_keeps_one_hessian_of_the_sample():
+    # P = 510 parameters: truncated Newton, preconditioned by the factorised Hessian of a
+    # 2040-row sample (W3's path at 40 % of its n). Resident at once: the (K, n) probabilities,
+    # the codes (1 n-vector) and one P x P matrix (the sample's Hessian, factorised in place),
+    # with ~1.1 MB of row blocks and d-sized work. A second P x P matrix (a copy for the
+    # factorisation, a per-thread partial sum of the Hessian or its products' temporaries, 2.1
+    # MB each) exceeds the 1.5 MiB allowance; before they went the peak was 15 MB, now 6.7 MB.
+    n, d, K = 40_000, 50, 10
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    P = K * (d + 1)
+    peak = _peak_bytes(lambda: LogisticRegression("l2", alpha=1 / n).fit(X, y))
+    budget = 8 * (K + 1) * n + 8 * P * P + 1.5 * 2**20
+    assert peak < budget, (peak, budget)
+
+
 def test_sparse_binary_fit_does_not_copy_X():
     n, d = 40_000, 2_000  # 1.2 million non-zeros: the products run on two row halves
     rng = np.random.default_rng(2)

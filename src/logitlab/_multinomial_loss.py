@@ -18,7 +18,7 @@ from ._threads import pool, single_threaded_blas, threads_allowed
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
 _THREADED_MIN_WORK = 2e6     # n * d * K from which the two-thread pass pays off
-_HESS_BLOCK_ENTRIES = 2**17  # rows * (K * p) per block of the Hessian's stacked design (1 MB)
+_HESS_ENTRIES = 2**14       # rows * columns per row block of the Hessian (128 kB), at least 256 rows
 
 
 def _in_two(part, n, threaded, align=_BLOCK):
@@ -194,11 +194,6 @@ class MultinomialLoss:
         labels = self._labels is None or self._labels[0] is not s  # (dask replaces s)
 
         def kernel(Xb, lo, hi):
-            E = _dot(Xb, W)
-            if b is not None:
-                E += b[:, None]
-            if offT is not None:
-                E += offT[:, lo:hi]
             extra = ()
             if labels:  # Y^T S X~ and the offsets of the observed classes, for this block
                 cols = np.arange(hi - lo)
@@ -209,6 +204,12 @@ class MultinomialLoss:
                     rows = codes[lo:hi] if offT.shape[0] == K else np.zeros(hi - lo, dtype=np.intp)
                     off_y = float(s[lo:hi] @ offT[rows, lo + cols])
                 extra = (_tdot(Yb, Xb), Yb.sum(axis=1), off_y)
+                del Yb, cols  # before E: a thread's heap keeps its largest moment resident
+            E = _dot(Xb, W)
+            if b is not None:
+                E += b[:, None]
+            if offT is not None:
+                E += offT[:, lo:hi]
             mx = E.max(axis=0)
             P = PT[:, lo:hi]
             np.subtract(E, mx, out=P)
@@ -329,40 +330,53 @@ class MultinomialLoss:
         return H
 
     def _hessian_dense(self, PT, xcols, has_b):
-        """sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T over the free classes, as
-        blockdiag_k(X^T diag(s p_k) X) - Z^T Z with Z's row i = sqrt(s_i) (p_i (x) x_i): K + 1
-        syrk calls per row block instead of K (K + 1) / 2 general products."""
+        """sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T over the free classes, block by block
+        of the upper triangle: (k, k) = X~^T diag(s p_k (1 - p_k)) X~ (a syrk) and (k, l > k) =
+        -X~^T diag(s p_k p_l) X~. The two threads take complementary block rows of the one result
+        and read all rows, each keeping two row blocks of X~ (128 kB each): a split by rows needs a
+        (K p)^2 partial sum per thread, and a stacked p (x) x design a block of K p columns, which
+        on W3 left 2-14 MiB more resident (freed heap memory is not returned)."""
         Kf = PT.shape[0]
         m = xcols.size + int(has_b)
         q = Kf * m
         all_cols = xcols.size == self.d
-        step = max(256, _HESS_BLOCK_ENTRIES // max(q, 1))
         s = self.s
+        H = np.zeros((q, q))
+        step = max(256, _HESS_ENTRIES // m)
 
-        def part(lo, hi):
-            A = np.zeros((Kf, m, m))
-            C = np.zeros((q, q))
-            for a in range(lo, hi, step):
-                b = min(a + step, hi)
+        def part(ks):
+            for a in range(0, self.n, step):
+                b = min(a + step, self.n)
                 Xb = self.X[a:b] if all_cols else self.X[a:b][:, xcols]
                 Xt = np.empty((b - a, m))
                 if has_b:
                     Xt[:, 0] = 1.0
                 Xt[:, int(has_b):] = Xb
-                root_s = np.sqrt(s[a:b])
-                for k in range(Kf):
-                    Xs = np.multiply(Xt, (root_s * np.sqrt(PT[k, a:b]))[:, None], order="C")
-                    A[k] += Xs.T @ Xs  # numpy's syrk, GIL released (scipy's wrapper holds it)
-                Z = np.empty((b - a, Kf, m))
-                np.multiply((PT[:, a:b] * root_s).T[:, :, None], Xt[:, None, :], out=Z)
-                Z = Z.reshape(b - a, q)
-                C -= Z.T @ Z
-            return A, C
+                Xs = np.empty_like(Xt)
+                for k in ks:
+                    sp_k = s[a:b] * PT[k, a:b]
+                    np.multiply(Xt, np.sqrt(sp_k * (1.0 - PT[k, a:b]))[:, None], out=Xs)
+                    H[k * m:(k + 1) * m, k * m:(k + 1) * m] += Xs.T @ Xs  # numpy's syrk, GIL released
+                    for l in range(k + 1, Kf):
+                        np.multiply(Xt, (sp_k * PT[l, a:b])[:, None], out=Xs)
+                        H[k * m:(k + 1) * m, l * m:(l + 1) * m] -= Xs.T @ Xt
 
-        A, C = _in_two(part, self.n, self.n * q * q >= 10 * _THREADED_MIN_WORK, align=256)
+        # block row k has Kf - k blocks: deal the rows out greedily, largest first
+        shares, load = ([], []), [0, 0]
         for k in range(Kf):
-            C[k * m:(k + 1) * m, k * m:(k + 1) * m] += A[k]
-        return C
+            j = int(load[1] < load[0])
+            shares[j].append(k)
+            load[j] += Kf - k
+        threaded = self.n * q * q >= 10 * _THREADED_MIN_WORK and Kf > 1 and threads_allowed()
+        with single_threaded_blas():
+            if threaded:
+                for f in [pool().submit(part, ks) for ks in shares]:
+                    f.result()
+            else:
+                part(range(Kf))
+        for k in range(Kf - 1):  # the lower triangle, block by block (no (K p)^2 index arrays)
+            H[(k + 1) * m:, k * m:(k + 1) * m] = H[k * m:(k + 1) * m, (k + 1) * m:].T
+        return H
 
     def _hessian_sparse(self, PT, xcols, has_b):
         Kf = PT.shape[0]

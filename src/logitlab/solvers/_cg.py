@@ -66,19 +66,30 @@ def conjugate_gradient(hessp, g, precondition=None, rtol=None, max_iter=250):
     return x, max_iter
 
 
-def cholesky_preconditioner(H):
+def cholesky_preconditioner(H, overwrite=False):
     """M^-1 from a Cholesky factorisation of the symmetric H; a small ridge (relative to the
-    mean diagonal) is added when H is singular or indefinite in floating point."""
+    mean diagonal) is added when H is singular or indefinite in floating point. ``overwrite``:
+    H (C-ordered, the caller's to discard) is factorised in place, saving a copy of P^2
+    numbers; LAPACK then writes one triangle and the diagonal, so a retry restores them from
+    the other triangle and a copy of the diagonal."""
     H = np.asarray(H, dtype=float)
-    scale = float(np.mean(np.abs(np.diag(H)))) or 1.0
+    in_place = overwrite and H.flags.c_contiguous
+    A = H.T if in_place else H  # Fortran-ordered view: LAPACK works on it without a copy
+    diag = np.diag(H).copy()
+    scale = float(np.mean(np.abs(diag))) or 1.0
     ridge = 0.0
     # one BLAS thread: at a few hundred parameters LAPACK's threads only add synchronisation,
     # which on a loaded machine costs far more than the arithmetic
     with single_threaded_blas():
         for _ in range(8):
             try:
-                factor = linalg.cho_factor(H + ridge * np.eye(H.shape[0]) if ridge else H, lower=True,
-                                           check_finite=False)
+                if in_place:
+                    if ridge:
+                        _restore_lower(A, diag + ridge)
+                    factor = linalg.cho_factor(A, lower=True, overwrite_a=True, check_finite=False)
+                else:
+                    factor = linalg.cho_factor(H + ridge * np.eye(H.shape[0]) if ridge else H, lower=True,
+                                               check_finite=False)
                 break
             except (linalg.LinAlgError, ValueError):
                 ridge = scale * (1e-10 if ridge == 0 else 100 * ridge / scale)
@@ -92,6 +103,13 @@ def cholesky_preconditioner(H):
             return linalg.cho_solve(factor, r, check_finite=False)
 
     return solve
+
+
+def _restore_lower(A, diag):
+    """A's lower triangle from its (untouched) upper one, and the given diagonal."""
+    for j in range(A.shape[0]):
+        A[j + 1:, j] = A[j, j + 1:]
+    np.fill_diagonal(A, diag)
 
 
 def preconditioner_rows(source):
@@ -113,9 +131,9 @@ def sampled_preconditioner(source, theta):
     if m is None:
         return None
     if m == source.n_rows:
-        return cholesky_preconditioner(source.hessian(theta))
+        return cholesky_preconditioner(source.hessian(theta), overwrite=True)
     sample = _samples.get(source)
     if sample is None or sample.n_rows != m:
         sample = source.subsample(m, seed=2)
         _samples[source] = sample
-    return cholesky_preconditioner(sample.hessian(theta))
+    return cholesky_preconditioner(sample.hessian(theta), overwrite=True)
