@@ -170,3 +170,27 @@ def test_row_sample_is_a_strided_view_of_X():
     assert np.shares_memory(sample.loss.X, X) and sample.n_rows == 25_000
     # the sample spans the whole file, not its first rows
     assert range(*rows.indices(len(y)))[-1] > 0.99 * len(y) - rows.step
+
+
+def test_sparse_l1_coordinate_descent_keeps_few_full_length_vectors():
+    # hashed-token data as W5 (d >> nnz per row), L1 with ~150 non-zero coefficients; the
+    # products run on two row halves (1.2 million non-zeros)
+    n, d, k = 50_000, 2**17, 24
+    rng = np.random.default_rng(6)
+    X = sp.csr_matrix((np.ones(n * k), rng.integers(0, d, n * k), np.arange(0, n * k + 1, k)), shape=(n, d))
+    X.sum_duplicates()
+    w = np.zeros(d)
+    w[rng.choice(d, 500, replace=False)] = rng.standard_normal(500)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ w - 0.2)))).astype(float)
+    alpha = 0.7 * np.max(np.abs(X.T @ (y - y.mean()))) / n  # 0.7 of the smallest all-zero alpha
+    assert X.nnz >= THREAD_MIN_NNZ
+    LogisticRegression("l1", alpha=1.0).fit(X, y)  # all coefficients zero: starts the thread pool
+    model = LogisticRegression("l1", alpha=alpha)
+    peak = _peak_bytes(lambda: model.fit(X, y))
+    assert model.fit_result_.solver == "cd" and 20 < np.count_nonzero(model.coef_) < 500
+    # at the peak (X^T r in the line search): d-vectors theta (moved in place), the eta cache's
+    # copy of it, l1, the gradient and one thread's half of X^T r (the bool mask is 1/8);
+    # n-vectors eta and the residual. A full-length step or trial point, the previous gradient,
+    # the Hessian kept through the line search, or the KKT residual's whole-vector temporaries
+    # each exceed this (main before this test: 2.7 d-vectors over it).
+    assert peak < 8 * (5.5 * d + 2.5 * n), (peak / (8 * d), peak / (8 * n))

@@ -84,8 +84,14 @@ class Objective:
         l1 = self.l1
         if not np.any(l1):
             return float(np.max(np.abs(g))) if g.size else 0.0
-        r = np.where(theta != 0, g + l1 * np.sign(theta), np.maximum(np.abs(g) - l1, 0.0))
-        return float(np.max(np.abs(r)))
+        # max(|g| - l1, 0) at zero coefficients, |g + l1 sign(theta)| at the others; one
+        # d-vector of work (L1 models are fitted on wide, hashed data)
+        r = np.abs(g)
+        r -= l1
+        np.maximum(r, 0.0, out=r)
+        nz = np.flatnonzero(theta)
+        r[nz] = np.abs(g[nz] + l1[nz] * np.sign(theta[nz]))
+        return float(np.max(r))
 
     @property
     def n_rows(self):

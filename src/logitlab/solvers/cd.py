@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._linesearch import STALLED, backtrack
+from ._linesearch import STALLED
 from ._result import SolverResult, converged
 
 NAME = "cd"
@@ -48,14 +48,34 @@ def _cd_quadratic(H, g, theta, l1, max_sweeps=200, tol=1e-12):
 
 def _working_set(theta, g, l1, size):
     free = (theta != 0) | (l1 == 0)
-    violation = np.where(free, 0.0, np.abs(g) - l1)
+    violation = np.abs(g)  # one d-vector, modified in place (d is large on hashed sparse data)
+    violation -= l1
+    violation[free] = 0.0
     candidates = np.flatnonzero(violation > 0)
     if candidates.size > size:
         candidates = candidates[np.argsort(-violation[candidates])[:size]]
     return np.union1d(np.flatnonzero(free), candidates)
 
 
+def _line_search(objective, theta, ws, d_ws, f, decrease):
+    """``backtrack`` for a direction that is zero outside the working set, moving theta in
+    place: (t, f, g) at the accepted point, or None with theta as it was. On wide data neither
+    the direction nor a trial point is a second full-length vector."""
+    t, slack = 1.0, 8 * np.finfo(float).eps * abs(f)
+    start = theta[ws]
+    while t >= 1e-10:
+        theta[ws] = start + t * d_ws
+        f_new, g_new = objective.value_grad(theta)
+        if f_new <= f + 1e-4 * t * min(decrease, 0.0) + slack:
+            return t, f_new, g_new
+        del g_new  # before the next trial's pass
+        t *= 0.5
+    theta[ws] = start
+    return None
+
+
 def solve(objective, theta, *, tol, max_iter, record, **_):
+    """Minimise from theta, which is updated in place (``fit_one`` passes a fresh start)."""
     l1 = objective.l1
     f, g = objective.value_grad(theta)
     res = objective.kkt_residual(theta, g)
@@ -67,18 +87,19 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
         ws = _working_set(theta, g, l1, ws_extra)
         H = objective.hessian(theta, ws)
         inner_tol = max(min(res, 1.0) * 1e-3, 1e-14)
-        d_ws = _cd_quadratic(H, g[ws], theta[ws], l1[ws], tol=inner_tol)
-        direction = np.zeros_like(theta)
-        direction[ws] = d_ws
+        th_ws, g_ws, l1_ws = theta[ws], g[ws], l1[ws]
+        d_ws = _cd_quadratic(H, g_ws, th_ws, l1_ws, tol=inner_tol)
         # predicted decrease of the composite model (Tseng & Yun's Armijo rule for prox-Newton)
-        delta = float(g @ direction) + float(l1 @ (np.abs(theta + direction) - np.abs(theta)))
-        accepted = backtrack(objective, theta, direction, f, delta)
+        delta = float(g_ws @ d_ws) + float(l1_ws @ (np.abs(th_ws + d_ws) - np.abs(th_ws)))
+        # neither the Hessian nor the old gradient is needed past here: not kept through the
+        # line search's passes over X
+        del H, g
+        accepted = _line_search(objective, theta, ws, d_ws, f, delta)
         if accepted is None:
             return SolverResult(theta, it - 1, False, f, res, STALLED)
-        t, candidate, f_new, g_new = accepted
-        step = t * float(np.max(np.abs(direction)))
-        theta = candidate
-        f, g = f_new, g_new
+        t, f, g = accepted
+        del accepted  # (it holds g as well)
+        step = t * float(np.max(np.abs(d_ws), initial=0.0))
         res = objective.kkt_residual(theta, g)
         record(it, theta, f, res, step)
         ws_extra = min(2 * ws_extra, theta.size)  # grow the working set while violators remain
