@@ -60,10 +60,6 @@ class Objective:
         objective there without another pass over X."""
         return bool(getattr(self.loss, "predictor_steps", False))
 
-    def predictor(self, theta):
-        """The linear predictor at theta (cached by the loss; do not modify)."""
-        return self.loss.eta(theta)
-
     def hessp_predictor(self, theta, v):
         """(H v, X~ v): ``hessp`` and the change of the linear predictor along v."""
         Hv, u = self.loss.hessp_predictor(theta, v)
