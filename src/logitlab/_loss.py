@@ -211,10 +211,15 @@ class BinaryLoss:
         if self._sparse is None:
             g = np.asarray(self.X.T @ r).ravel()
             return np.concatenate([[r.sum()], g]) if self.fit_intercept else g
-        out = np.empty(self.p)  # X^T r written after the intercept's slot: no concatenated copy
-        self._sparse.tdot(r, out[1:] if self.fit_intercept else out)
+        return self._xt_sparse(None, r)
+
+    def _xt_sparse(self, weights, u):
+        """X~^T (D u) for sparse X, D = ``weights(rows)`` (None: 1), written after the
+        intercept's slot (no concatenated copy); the intercept's entry is sum(D u)."""
+        out = np.empty(self.p)
+        _, total = self._sparse.tdot_scaled(weights, u, out[1:] if self.fit_intercept else out)
         if self.fit_intercept:
-            out[0] = r.sum()
+            out[0] = total
         return out
 
     # -- value, gradient, Hessian ---------------------------------------------------------
@@ -366,11 +371,7 @@ class BinaryLoss:
         if self._sparse is None:
             return self._xt(D * u), u
         # sparse: D u is formed block by block inside the product (no n-vector for it)
-        Hv = np.empty(self.p)
-        _, total = self._sparse.tdot_scaled(D.__getitem__, u, Hv[1:] if self.fit_intercept else Hv)
-        if self.fit_intercept:
-            Hv[0] = total
-        return Hv, u
+        return self._xt_sparse(D.__getitem__, u), u
 
     def take_predictor(self, theta):
         """The linear predictor at theta, handed over for the caller to update in place: a
