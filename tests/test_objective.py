@@ -260,3 +260,64 @@ def test_sampled_hessian_without_copy_equals_the_subset_hessian(fit_intercept, l
     Xt = np.column_stack([np.ones(n), X]) if fit_intercept else X
     D = loss.hessian_weights(theta)
     np.testing.assert_allclose(loss.hessian(theta), (Xt.T * D) @ Xt, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+def test_large_hessian_without_a_kept_predictor_computes_and_keeps_it(link):
+    """A loss rebuilt for inference has no kept predictor: the blocked Hessian computes the
+    predictor block by block in its own pass, keeps it (the log-likelihood and pseudo R^2 that
+    follow need no pass), and equals the plain formula."""
+    from logitlab._loss import _BLOCKED_MIN_ENTRIES
+
+    rng = np.random.default_rng(17)
+    n, d = 2 * _BLOCKED_MIN_ENTRIES // 6 + 999, 5
+    X = rng.standard_normal((n, d))
+    y = (rng.random(n) < 0.3).astype(float)
+    weights, offset = rng.random(n) + 0.5, rng.standard_normal(n) * 0.1
+    loss = BinaryLoss(X, y, weights, get_link(link), True, offset)
+    theta = rng.standard_normal(d + 1) * 0.2
+    assert loss._cache.peek(theta) is None
+    H = loss.hessian(theta)
+    Xt = np.column_stack([np.ones(n), X])
+    eta = Xt @ theta + offset
+    np.testing.assert_allclose(loss._cache.peek(theta), eta, rtol=1e-13, atol=1e-13)
+    D = weights / weights.sum() * get_link(link).d2(y, eta)
+    np.testing.assert_allclose(H, (Xt.T * D) @ Xt, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize("outcome", ["binary", "fractional", "no events", "all events"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_null_model_value_equals_the_sum_over_rows(link, outcome, fit_intercept):
+    """With every slope at zero and no offset the predictor is one constant, and the loss is
+    computed from the weighted event rate without a pass over the rows: it must equal the
+    weighted mean of the per-row losses, in every corner of the outcome."""
+    rng = np.random.default_rng(19)
+    n = 997
+    y = {"binary": (rng.random(n) < 0.3).astype(float), "fractional": rng.random(n),
+         "no events": np.zeros(n), "all events": np.ones(n)}[outcome]
+    weights = rng.random(n) + 0.5
+    lk = get_link(link)
+    loss = BinaryLoss(rng.standard_normal((n, 3)), y, weights, lk, fit_intercept)
+    for c in (-2.5, 0.0, 0.7):
+        theta = np.array([c, 0.0, 0.0, 0.0]) if fit_intercept else np.zeros(3)
+        c_used = c if fit_intercept else 0.0
+        expected = np.average(lk.nll(y, np.full(n, c_used)), weights=weights)
+        assert loss.value(theta) == pytest.approx(expected, rel=1e-13, abs=1e-300)
+
+
+def test_the_value_is_kept_with_its_predictor():
+    """The loss value at a point is kept with its predictor: asked again at the estimate
+    (log-likelihood, LR statistic, information criteria) it is not recomputed, and a value
+    from the fused value-and-gradient pass is the one returned."""
+    from logitlab._loss import _FUSED_MIN_ROWS
+
+    rng = np.random.default_rng(23)
+    n, d = _FUSED_MIN_ROWS + 77, 4
+    X = rng.standard_normal((n, d))
+    loss = BinaryLoss(X, (rng.random(n) < 0.4).astype(float), np.ones(n), get_link("logit"), True)
+    theta = rng.standard_normal(d + 1) * 0.3
+    f, _ = loss.value_grad(theta)
+    assert loss.value(theta) == f
+    loss.link = None  # a second computation would need the link
+    assert loss.value(theta.copy()) == f

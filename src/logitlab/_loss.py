@@ -24,7 +24,7 @@ from ._threads import in_two_halves
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
 _BLOCKED_MIN_ENTRIES = 1_000_000  # from here Hessians are accumulated by blocks (no n x p copy)
 _FUSED_BLOCK = 8_192       # rows per block: a few MB, still in cache between X w and X^T r
-_GRAM_BLOCK_BYTES = 1 << 18  # per-thread buffer of the blocked syrk (8192 rows x 100 would be 6.5 MB)
+_GRAM_BLOCK_BYTES = 1 << 20  # per-thread buffer of the blocked syrk (~1300 rows x 100; 8192 would be 6.5 MB)
 _THREADED_GRAM_MIN_WORK = 5e8  # rows x m^2 from which the blocked syrk runs in two threads
 _CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each is n floats)
 
@@ -32,9 +32,9 @@ _CACHE_ONE_FROM_ROWS = 50_000  # from here the eta cache keeps one entry (each i
 class _Cache:
     """Remembers the linear predictors of the last ``size`` thetas (value, gradient and Hessian
     share one; a line search or a test statistic often comes back to the previous point, which
-    a second entry keeps where n floats are cheap). Each entry has a dict for n-vectors derived
-    from its predictor (the Hessian weights of a run of Hessian-vector products): they leave
-    with it, so a solver that moves on does not keep the last point's. An entry's predictor may
+    a second entry keeps where n floats are cheap). Each entry has a dict for what is derived
+    from its predictor (the loss value; the Hessian weights of a run of Hessian-vector
+    products): they leave with it, so a solver that moves on does not keep the last point's. An entry's predictor may
     have been taken (``BinaryLoss.take_predictor``; then None) while its derived data stay."""
 
     def __init__(self, size=2):
@@ -191,6 +191,15 @@ class BinaryLoss:
             eta += self.offset
         return eta
 
+    def _block_predictor(self, theta, rows):
+        """The linear predictor of a slice of rows of dense X (a fresh array)."""
+        e = self.X[rows] @ (theta[1:] if self.fit_intercept else theta)
+        if self.fit_intercept:
+            e += theta[0]
+        if self.offset is not None:
+            e += self.offset[rows]
+        return e
+
     def eta(self, theta):
         w = theta[1:] if self.fit_intercept else theta
         if not w.any():  # no pass over X (null models, start points): not worth a cache slot
@@ -224,12 +233,29 @@ class BinaryLoss:
 
     # -- value, gradient, Hessian ---------------------------------------------------------
     def value(self, theta):
-        # by blocks of rows: the link's temporaries (several per row) stay block-sized
-        eta, total = self.eta(theta), 0.0
-        for start in range(0, self.n, _FUSED_BLOCK):
-            rows = slice(start, start + _FUSED_BLOCK)
-            total += float(self.s[rows] @ self.link.nll(self.y[rows], eta[rows]))
-        return total
+        w = theta[1:] if self.fit_intercept else theta
+        if self.offset is None and not w.any():  # null models: a constant predictor
+            return self._constant_predictor_value(theta[0] if self.fit_intercept else 0.0)
+        # kept with theta's predictor: inference asks for the log-likelihood at the estimate
+        # more than once (log-likelihood, LR statistic, information criteria)
+        entry = self._cache.find(theta)
+        if entry is None or "value" not in entry[2]:
+            entry = self._cache.entry(theta, self._design_dot)
+            # by blocks of rows: the link's temporaries (several per row) stay block-sized
+            eta, total = entry[1], 0.0
+            for start in range(0, self.n, _FUSED_BLOCK):
+                rows = slice(start, start + _FUSED_BLOCK)
+                total += float(self.s[rows] @ self.link.nll(self.y[rows], eta[rows]))
+            entry[2]["value"] = total
+        return entry[2]["value"]
+
+    def _constant_predictor_value(self, c):
+        """The loss at a predictor equal to c in every row, without a pass over the rows:
+        nll(y, c) is affine in y, so the weighted mean is nll at the weighted event rate."""
+        rate = self.event_rate()
+        c = np.array([c])
+        return float(-rate * self.link.log_mu(c)[0] * (rate > 0)
+                     - (1 - rate) * self.link.log_1mmu(c)[0] * (rate < 1))
 
     def grad(self, theta):
         r = self.link.d1(self.y, self.eta(theta))
@@ -249,8 +275,6 @@ class BinaryLoss:
         still in cache, and the two halves of the rows run in two threads with single-threaded
         BLAS (numpy releases the GIL), which beats two-threaded BLAS on two separate passes.
         """
-        w = theta[1:] if self.fit_intercept else theta
-        b = theta[0] if self.fit_intercept else 0.0
         eta = np.empty(self.n)
 
         def part(lo, hi):
@@ -258,10 +282,7 @@ class BinaryLoss:
             for start in range(lo, hi, _FUSED_BLOCK):
                 rows = slice(start, min(start + _FUSED_BLOCK, hi))
                 Xb = self.X[rows]
-                e = Xb @ w + b
-                if self.offset is not None:
-                    e += self.offset[rows]
-                eta[rows] = e
+                e = eta[rows] = self._block_predictor(theta, rows)
                 sb = self.s[rows]
                 if self._signed_logit:
                     sign = 1.0 - 2.0 * self.y[rows]
@@ -276,8 +297,9 @@ class BinaryLoss:
             return f, gb, g
 
         parts = in_two_halves(part, self.n)
-        self._cache.put(theta, eta)
         f, gb, g = (sum(p[i] for p in parts) for i in range(3))
+        self._cache.put(theta, eta)
+        self._cache.entries[-1][2]["value"] = f
         return f, (np.concatenate([[gb], g]) if self.fit_intercept else g)
 
     def subset(self, rows):
@@ -324,16 +346,27 @@ class BinaryLoss:
             idx = np.arange(self.p)
         idx = np.asarray(idx)
         if idx.size == self.p and not sp.issparse(self.X) and self.n * self.p >= _BLOCKED_MIN_ENTRIES:
-            # all parameters of a large dense X: the weights are formed block by block from the
-            # kept eta (no n-vectors), the intercept row and column in the same pass
-            eta = self.eta(theta)
+            # all parameters of a large dense X: the weights are formed block by block (no
+            # n-vectors), the intercept row and column in the same pass. Without a kept
+            # predictor (inference on a refitted loss) it is computed in this pass as well,
+            # each block while it is in cache, and kept.
+            eta = self._cache.peek(theta)
+            kept = eta is not None
+            if not kept:
+                eta = np.empty(self.n)
 
             def root_d(positions):
-                e = eta[positions]
+                if kept:
+                    e = eta[positions]
+                else:
+                    e = eta[positions] = self._block_predictor(theta, positions)
                 d2 = self.link.fisher_weight(e) if expected else self.link.d2(self.y[positions], e)
                 return np.sqrt(self.s[positions] * d2)
 
-            return _blocked_syrk(self.X, root_d, intercept=self.fit_intercept)
+            H = _blocked_syrk(self.X, root_d, intercept=self.fit_intercept)
+            if not kept:
+                self._cache.put(theta, eta)
+            return H
         D = self.hessian_weights(theta, expected)
         if not self.fit_intercept:
             return _weighted_gram(self._columns(None if idx.size == self.d else idx), D)
