@@ -250,12 +250,14 @@ class BinaryLoss:
         return entry[2]["value"]
 
     def _constant_predictor_value(self, c):
-        """The loss at a predictor equal to c in every row, without a pass over the rows:
-        nll(y, c) is affine in y, so the weighted mean is nll at the weighted event rate."""
-        rate = self.event_rate()
+        """The loss at a predictor equal to c in every row without the link over the rows:
+        nll(y, c) is affine in y, so sum_i s_i nll(y_i, c) needs only sum s y and sum s
+        (``s`` as it is: the mean weights, or a Dask block's own weights)."""
+        events = float(self.s @ self.y)
+        non_events = float(self.s.sum()) - events
         c = np.array([c])
-        return float(-rate * self.link.log_mu(c)[0] * (rate > 0)
-                     - (1 - rate) * self.link.log_1mmu(c)[0] * (rate < 1))
+        return float(-events * self.link.log_mu(c)[0] * (events > 0)
+                     - non_events * self.link.log_1mmu(c)[0] * (non_events > 0))
 
     def grad(self, theta):
         r = self.link.d1(self.y, self.eta(theta))
