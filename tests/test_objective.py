@@ -304,6 +304,11 @@ def test_null_model_value_equals_the_sum_over_rows(link, outcome, fit_intercept)
         c_used = c if fit_intercept else 0.0
         expected = np.average(lk.nll(y, np.full(n, c_used)), weights=weights)
         assert loss.value(theta) == pytest.approx(expected, rel=1e-13, abs=1e-300)
+    loss.s = weights  # a Dask block's loss: sums over the block with its own weights
+    for c in (-2.5, 0.7):
+        theta = np.array([c, 0.0, 0.0, 0.0]) if fit_intercept else np.zeros(3)
+        expected = weights @ lk.nll(y, np.full(n, c if fit_intercept else 0.0))
+        assert loss.value(theta) == pytest.approx(expected, rel=1e-13, abs=1e-300)
 
 
 def test_the_value_is_kept_with_its_predictor():
