@@ -259,6 +259,37 @@ def test_sketched_newton_for_many_rows_reaches_the_exact_optimum(d, sampled_curv
     np.testing.assert_allclose(m.intercept_, ref.intercept_, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("penalty, alpha", [(None, 0.0), ("l2", 0.05)])
+def test_the_coarse_fit_stops_well_inside_the_sampling_noise(penalty, alpha):
+    """Newton's coarse fit stops at a tenth of the smallest standard deviation of the sample's
+    mean gradient: that floor must lie well below the full-data gradient at the sample's exact
+    optimum (the sampling noise it stands for), whatever the column scales and the penalty
+    (the penalty's part is deterministic and is taken out)."""
+    from logitlab._fit import FitSpec, build_loss, build_objective
+    from logitlab.solvers.newton import _SecantCurvature, _sampling_noise_floor
+
+    rng = np.random.default_rng(9)
+    n, d = 200_000, 8
+    X = rng.standard_normal((n, d)) * np.geomspace(0.1, 50, d)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ (rng.standard_normal(d) / np.geomspace(0.1, 50, d)))))).astype(float)
+    spec = FitSpec(penalty=penalty or "none", alpha=alpha, l1_ratio=0.0, solver="newton", tol=1e-12)
+    objective = build_objective(build_loss(X, y, np.ones(n), None, spec, 2), spec)
+    sample = objective.subsample(objective.sketch_rows())
+    start = np.zeros(d + 1)
+    floor = _sampling_noise_floor(sample, start, _SecantCurvature(sample, start).B)
+    exact = LogisticRegression(penalty=penalty, alpha=alpha, solver="newton", tol=1e-12).fit(
+        sample.loss.X, sample.loss.y)  # 25,000 rows: exact Newton, no sample of its own
+    theta = objective.pack(exact.coef_, exact.intercept_)
+    noise = objective.kkt_residual(theta)
+    assert 0 < floor < noise / 5, (floor, noise)
+    # and it is the tenth of the sampling standard deviation it claims to be, within the
+    # change of the information between the start and the optimum
+    Xs = np.column_stack([np.ones(sample.n_rows), sample.loss.X])
+    per_row = Xs * (exact.predict_proba(sample.loss.X)[:, 1] - sample.loss.y)[:, None]
+    sd = per_row.std(axis=0).min() / np.sqrt(sample.n_rows)
+    assert 0.1 * sd / 3 < floor < 0.1 * sd * 3, (floor, sd)
+
+
 def test_sketched_curvature_satisfies_the_secant_equation_after_each_step():
     """The BFGS correction makes the sampled Hessian exact along the last step: B s = y."""
     from logitlab.solvers.newton import _SketchedCurvature

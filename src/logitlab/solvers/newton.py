@@ -5,7 +5,8 @@ Cholesky factorisation; beyond, by conjugate gradients on Hessian-vector product
 Newton, with the Eisenstat-Walker forcing term min(0.5, sqrt(|g|)) for superlinear convergence),
 preconditioned by the factorised Hessian of a small row sample (``_cg``); the full Hessian is
 never formed there. For large n the fit starts on a row sample (a strided view of X), fitted
-with one Hessian of the sample plus BFGS updates (``_SecantCurvature``), and the full-data
+with one Hessian of the sample plus BFGS updates (``_SecantCurvature``) down to the sample's
+noise floor (``_sampling_noise_floor``), and the full-data
 steps use a Hessian of a larger strided sample with secant corrections
 (``_SketchedCurvature``). Requires the objective's Hessian or Hessian-vector product. With an
 inexact Hessian (Firth: the Fisher information) it is Fisher scoring on the penalised
@@ -131,13 +132,16 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     # distance between the two solutions), then take steps with the exact gradient and the
     # sample's curvature; the stopping rule is unchanged
     sample = objective.subsample(m)
-    coarse_curvature = (_SecantCurvature(sample, theta) if theta.size <= DIRECT_MAX_PARAMS
-                        else _Curvature(sample, sample))
+    if theta.size <= DIRECT_MAX_PARAMS:
+        coarse_curvature = _SecantCurvature(sample, theta)
+        coarse_tol = max(tol, _sampling_noise_floor(sample, theta, coarse_curvature.B))
+    else:
+        coarse_curvature, coarse_tol = _Curvature(sample, sample), tol
     # one BLAS thread for the sample's small products: a multi-threaded BLAS call leaves its
     # threads spinning for a while, and they would take the core of the first full pass's
     # second thread (W1: that pass 0.15 s instead of 0.11 s)
     with single_threaded_blas():
-        coarse = _iterate(sample, theta, coarse_curvature, tol, max_iter, lambda *a: None)
+        coarse = _iterate(sample, theta, coarse_curvature, coarse_tol, max_iter, lambda *a: None)
     if not coarse.converged:
         return _iterate(objective, theta, _Curvature(objective, objective), tol, max_iter, record)
     theta = coarse.theta
@@ -146,6 +150,17 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     else:
         curvature = _Curvature(objective, sample)
     return _iterate(objective, theta, curvature, tol, max_iter, record)
+
+
+def _sampling_noise_floor(sample, theta, B):
+    """How far below the distance between the sample's solution and the full data's the coarse
+    fit is worth iterating: a tenth of the smallest standard deviation of the sample's mean
+    gradient, sqrt(I_jj / m) per coordinate (I_jj the diagonal of the sample's information at
+    the start, the penalty's part taken out; m its rows). The full-data gradient at the
+    sample's optimum is that sampling noise, so steps below it change nothing the full-data
+    steps see (W1: 5 iterations on the sample instead of 9, the full-data residuals alike)."""
+    info = np.diag(B) - sample.penalty.hess_diag(theta)
+    return 0.1 * float(np.sqrt(max(np.min(info), 0.0) / sample.n_rows))
 
 
 def _iterate(objective, theta, curvature, tol, max_iter, record):
