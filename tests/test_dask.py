@@ -200,6 +200,47 @@ def test_misaligned_blocks_are_realigned_once_with_the_same_sums(client):
     _assert_same_fit(dsk, LogisticRegression().fit(X, y, sample_weight=w, offset=off))
 
 
+@pytest.mark.parametrize("kind", ["binary", "multinomial"])
+def test_passes_on_persisted_blocks_are_tasks_without_a_graph(client, kind, monkeypatch):
+    """Data the fit persists are passed over as one task per block future (no dask graph per
+    pass); data that are not persisted (``logitlab.persist`` off) go through the graph. Both
+    give the in-memory fit, weights and offsets included; lazy data, chunked columns and
+    arrays with work left on top of their futures are not taken for persisted blocks."""
+    import dask
+
+    from logitlab import _dask_loss
+
+    X, y, w, off = _binary_data() if kind == "binary" else _multi_data()
+    data = dict(X=_chunked(X), y=_chunked(y), w=_chunked(w), o=_chunked(off))
+    assert _dask_loss.persisted_blocks(data) is None  # lazy
+    persisted = _dask._persist(data)
+    found = _dask_loss.persisted_blocks(persisted)
+    assert found is not None and len(found[1]) == len(UNEVEN) and all(len(b) == 4 for b in found[1])
+    assert _dask_loss.persisted_blocks({**persisted, "X": persisted["X"] + 1.0}) is None  # work on top
+    two_col_chunks = client.persist(da.from_array(X, chunks=(500, 2)))
+    assert _dask_loss.persisted_blocks({**persisted, "X": two_col_chunks}) is None
+
+    calls = {"futures": 0, "graph": 0}
+    on_futures, graph = _dask_loss._DaskPasses._rows_on_futures, _dask_loss._DaskPasses._graph
+
+    def spy(name, f):
+        def wrapped(*a, **k):
+            calls[name] += 1
+            return f(*a, **k)
+        return wrapped
+
+    monkeypatch.setattr(_dask_loss._DaskPasses, "_rows_on_futures", spy("futures", on_futures))
+    monkeypatch.setattr(_dask_loss._DaskPasses, "_graph", spy("graph", graph))
+    mem = LogisticRegression().fit(X, y, sample_weight=w, offset=off)
+    fits = {}
+    for persist in (True, False):
+        calls.update(futures=0, graph=0)
+        with dask.config.set({"logitlab.persist": persist}):
+            fits[persist] = LogisticRegression().fit(data["X"], data["y"], sample_weight=data["w"], offset=data["o"])
+        assert (calls["futures"] > 0, calls["graph"] > 0) == (persist, not persist), calls
+        _assert_same_fit(fits[persist], mem)
+
+
 @pytest.mark.parametrize("penalty", [None, "l2"])
 def test_multinomial_equals_in_memory(client, penalty):
     X, y, w, off = _multi_data()

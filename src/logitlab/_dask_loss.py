@@ -2,8 +2,10 @@
 every quantity computed as per-chunk partial sums reduced on the cluster.
 
 One *pass* maps each aligned row block (X, y, weights, offset) to one vector of partial sums
-(value, gradient, Hessian, ... as requested) and sums the vectors with dask's tree reduction:
-the data stay on the workers, only p + p^2 numbers per block travel. The per-block arithmetic
+(value, gradient, Hessian, ... as requested) and sums the vectors: with dask's tree reduction,
+or, when the fit has persisted the data, as one task per block future whose rows are summed
+on the driver (``persisted_blocks``). The data stay on the workers, only p + p^2 numbers per
+block travel. The per-block arithmetic
 is the in-memory loss itself (built on the block, with weights as sums instead of means), so
 the two backends cannot drift apart. A pass is cached by theta: Newton asks for value,
 gradient and Hessian at the same point, so a pass computes all that the solver will ask for
@@ -101,6 +103,32 @@ def piece_sizes(names, n_params, d):
 
 
 # -- driver side ---------------------------------------------------------------------------
+def persisted_blocks(data):
+    """(client, [[X_0, y_0, w_0, o_0], ...]): the futures of every row block when all the
+    data are persisted on a distributed cluster (the fit persists data that fit in the
+    workers' memory) and nothing lazy is left on top of them; else None."""
+    try:
+        from distributed import default_client, futures_of
+        client = default_client()
+    except (ImportError, ValueError):
+        return None
+    columns = []
+    for arr in (data[k] for k in ("X", "y", "w", "o")):
+        if arr is None:
+            columns.append(None)
+            continue
+        from dask.core import flatten
+        keys = list(flatten(arr.__dask_keys__()))
+        by_key = {f.key: f for f in futures_of(arr)}
+        if (arr.ndim == 2 and arr.numblocks[1] != 1) or len(arr.__dask_graph__()) != len(keys) \
+                or any(k not in by_key for k in keys):
+            return None
+        columns.append([by_key[k] for k in keys])
+    n_blocks = len(columns[0])
+    return client, [[None if c is None else c[i] for c in columns] for i in range(n_blocks)]
+
+
+
 class _DaskPasses:
     """Pass machinery shared by the binary and multinomial dask losses."""
 
@@ -127,6 +155,7 @@ class _DaskPasses:
         self._check = None  # called with the next pass's results (raises on bad data)
         self._stride = None  # every stride-th row of each block forms the sampled Hessian
         self._rows = None  # (rows, {X, y, w, o}) gathered for the coarse fit (``subset``)
+        self._blocks = None  # ``persisted_blocks`` of the data (False: none), found at the first pass
 
     def _graph(self, theta, names):
         import dask.array as da
@@ -151,13 +180,18 @@ class _DaskPasses:
         check, self._check, self._next_pass = self._check, None, ()
         sums = [n for n in names if n not in self.MAX_PIECES]
         maxes = [n for n in names if n in self.MAX_PIECES]
-        blocks = self._graph(theta, sums + maxes)
         ns = sum(piece_sizes(sums, self.n_params, self.d))
-        targets = ([blocks[:, :ns].sum(axis=0), blocks[:, ns:].max(axis=0)] if maxes
-                   else [blocks.sum(axis=0)])
         self.n_passes += 1
         try:
-            results = dask.compute(*targets)
+            if self._blocks is None:
+                self._blocks = persisted_blocks(self.data) or False
+            if self._blocks:
+                rows = self._rows_on_futures(theta, sums + maxes)
+                results = [rows[:, :ns].sum(axis=0), rows[:, ns:].max(axis=0)] if maxes else [rows.sum(axis=0)]
+            else:
+                blocks = self._graph(theta, sums + maxes)
+                results = dask.compute(*([blocks[:, :ns].sum(axis=0), blocks[:, ns:].max(axis=0)] if maxes
+                                         else [blocks.sum(axis=0)]))
         except LogitlabError:
             raise
         except Exception as exc:
@@ -185,6 +219,16 @@ class _DaskPasses:
         if self.pass_hook is not None:
             self.pass_hook(self.n_passes)
         return out
+
+    def _rows_on_futures(self, theta, names):
+        """The blocks' rows of partial sums, one task per persisted row block, gathered to
+        the driver to be reduced there (a few numbers per block): no graph is built,
+        optimised and scheduled per pass (on W9 ~0.08 s of a ~0.2 s pass, against ~0.04 s)."""
+        client, blocks = self._blocks
+        cfg = {**self.cfg, "stride": self._stride}
+        futures = client.map(_block_pieces, *zip(*blocks), theta=np.asarray(theta, dtype=float).copy(),
+                             cfg=cfg, names=tuple(names), pure=False)
+        return np.vstack(client.gather(futures))
 
     def score_crossproduct(self, theta):
         """sum_i u_i u_i^T of the per-row scores at theta (the sandwich's meat), in one pass:
