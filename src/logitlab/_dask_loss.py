@@ -108,16 +108,15 @@ def persisted_blocks(data):
     data are persisted on a distributed cluster (the fit persists data that fit in the
     workers' memory) and nothing lazy is left on top of them; else None."""
     try:
-        from distributed import default_client, futures_of
-        client = default_client()
-    except (ImportError, ValueError):
+        from dask.core import flatten
+        from distributed import futures_of
+    except ImportError:
         return None
     columns = []
     for arr in (data[k] for k in ("X", "y", "w", "o")):
         if arr is None:
             columns.append(None)
             continue
-        from dask.core import flatten
         keys = list(flatten(arr.__dask_keys__()))
         by_key = {f.key: f for f in futures_of(arr)}
         if (arr.ndim == 2 and arr.numblocks[1] != 1) or len(arr.__dask_graph__()) != len(keys) \
@@ -125,6 +124,9 @@ def persisted_blocks(data):
             return None
         columns.append([by_key[k] for k in keys])
     n_blocks = len(columns[0])
+    if any(c is not None and len(c) != n_blocks for c in columns):
+        return None
+    client = columns[0][0].client  # the one that holds them (not necessarily the default)
     return client, [[None if c is None else c[i] for c in columns] for i in range(n_blocks)]
 
 
