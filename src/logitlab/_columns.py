@@ -92,15 +92,19 @@ class SparseColumns(DenseColumns):
         return np.asarray((self.At @ self.At.T).todense())
 
 
-def stored_entries(js, n, fit_intercept, nnz_of=None):
+def stored_entries(js, n, fit_intercept, nnz_of=None, limit=None):
     """Entries A stores for columns js (repeats allowed) of X~ = [1, X] (X without an
-    intercept): n per column, or for sparse X ``nnz_of(columns of X)``, their stored values,
-    and n for the intercept's."""
+    intercept): n per column, or for sparse X ``nnz_of(columns of X, limit)``, their stored
+    values, and n for the intercept's. Counting may stop once ``limit`` is reached (the
+    result is then at least ``limit``)."""
     js = np.asarray(js)
     if nnz_of is None:
         return js.size * n
     b = js == 0 if fit_intercept else np.zeros(js.size, dtype=bool)
-    return int(b.sum()) * n + int(nnz_of(js[~b] - int(fit_intercept)))
+    dense = int(b.sum()) * n
+    if limit is not None and dense >= limit:
+        return dense
+    return dense + int(nnz_of(js[~b] - int(fit_intercept), None if limit is None else limit - dense))
 
 
 def make_columns(At):

@@ -356,10 +356,11 @@ class BinaryLoss:
         """Rows of the weighted design columns (``hessian_columns``): one per observation."""
         return self.n
 
-    def column_entries(self, idx):
-        """Entries ``hessian_columns(., idx)`` stores (the non-zeros of its columns for sparse X)."""
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` stores (the non-zeros of its columns for sparse
+        X), or at least ``limit`` once that many are counted."""
         nnz_of = None if self._sparse is None else self._sparse.column_nnz
-        return stored_entries(idx, self.n, self.fit_intercept, nnz_of)
+        return stored_entries(idx, self.n, self.fit_intercept, nnz_of, limit)
 
     def hessian_columns(self, theta, idx):
         """Weighted design columns A with A^T A = ``hessian(theta, idx)``: the columns idx of

@@ -335,10 +335,11 @@ class MultinomialLoss:
         """Rows of the weighted design columns: one per (observation, class), and the anchor's."""
         return self.n * self.K + int(self._anchor)
 
-    def column_entries(self, idx):
-        """Entries ``hessian_columns(., idx)`` stores: K per (row, column) of X~'s entries."""
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` stores: K per (row, column) of X~'s entries
+        (counted from the CSC pointers of sparse X: ``limit`` saves nothing here)."""
         idx, ptr = np.asarray(idx), getattr(self.X, "indptr", None)  # (sparse X is CSC)
-        nnz_of = None if ptr is None else (lambda c: (ptr[c + 1] - ptr[c]).sum())
+        nnz_of = None if ptr is None else (lambda c, _: (ptr[c + 1] - ptr[c]).sum())
         n_b = int(self._anchor) * int(np.count_nonzero(idx % self.p == 0))
         return self.K * stored_entries(idx % self.p, self.n, self.fit_intercept, nnz_of) + n_b
 

@@ -58,9 +58,10 @@ class Objective:
         """Rows of the loss's weighted design columns (``hessian_columns``), None without them."""
         return getattr(self.loss, "column_rows", None)
 
-    def column_entries(self, idx):
-        """Entries ``hessian_columns(., idx)`` would store, known before they are formed."""
-        return self.loss.column_entries(idx)
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` would store, known before they are formed (or
+        at least ``limit``, where the loss can stop counting there)."""
+        return self.loss.column_entries(idx, limit)
 
     def hessian_columns(self, theta, idx):
         """(A, c) with A^T A + diag(c) = ``hessian(theta, idx)``: the loss's weighted design

@@ -4,9 +4,12 @@
 
 by cyclic coordinate descent (Friedman, Hastie and Tibshirani 2010) over the non-zeros and the
 violators, with Newton steps on the face of the current signs (``_polish``) once they settle.
-``GramModel`` holds H (m x m) and keeps H d. The per-coordinate updates call BLAS directly
-(``daxpy``): on the short vectors of a sweep numpy's operators cost several times more in call
-overhead.
+Two forms of the model: ``GramModel`` holds H (m x m) and keeps H d; ``ResidualModel`` holds
+weighted design columns A with H = A^T A + diag(c) (``Objective.hessian_columns``) and keeps
+u = A d, one number per row of A (glmnet's "naive" update), for working sets wider than the
+data has rows (or with sparse columns): a coordinate then costs one column of A and no m x m
+array is formed. The per-coordinate updates call BLAS directly (``daxpy``, ``ddot``): on the
+short vectors of a sweep numpy's operators cost several times more in call overhead.
 """
 from __future__ import annotations
 
@@ -57,6 +60,37 @@ class GramModel:
     def face_product(self, S):
         """v -> H[S, S] v"""
         return self.face(S).__matmul__
+
+
+class ResidualModel(GramModel):
+    """H = A^T A + diag(c) through u = A d; a coordinate costs a column of A."""
+
+    def __init__(self, A, c):
+        self.A, self.c = A, c
+        self.diag = A.sq_norms() + c
+        self.u = np.zeros(A.n_rows)
+        self._c = c.tolist()
+
+    def gradient(self, g, d):
+        return g + self.A.rmatvec(self.u) + self.c * d
+
+    def coordinate(self, j, d_j):
+        return self.A.dot(j, self.u) + self._c[j] * d_j
+
+    def move(self, j, delta):
+        self.A.axpy(j, delta, self.u)
+
+    def move_many(self, S, step):
+        self.u += self.A.restrict(S).matvec(step)
+
+    def face(self, S):
+        H = self.A.restrict(S).gram()
+        H[np.diag_indices_from(H)] += self.c[S]
+        return H
+
+    def face_product(self, S):
+        B, c = self.A.restrict(S), self.c[S]
+        return lambda v: B.rmatvec(B.matvec(v)) + c * v
 
 
 def _violations(r, z, l1):

@@ -5,8 +5,9 @@ over a working set (non-zero or unpenalised parameters plus the worst KKT violat
 number doubles each iteration) to a model KKT residual of 1e-3 times the current one
 (``_quadratic.minimise``: cyclic coordinate descent and Newton steps on the face of the
 signs), then a step-halving line search on the true objective (Lee, Sun and Saunders 2014;
-glmnet's and skglm's working-set strategy). Handles l1 / elasticnet, and l2 / none as a
-special case.
+glmnet's and skglm's working-set strategy). The model is held by its m x m Hessian, or by the
+working set's weighted design columns where they are smaller (``_by_columns``): on wide data
+the working set outgrows the rows. Handles l1 / elasticnet, and l2 / none as a special case.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .._threads import single_threaded_blas
 from ._linesearch import STALLED
-from ._quadratic import GramModel, minimise
+from ._quadratic import GramModel, ResidualModel, minimise
 from ._result import SolverResult, converged
 
 NAME = "cd"
@@ -23,8 +24,19 @@ HANDLES_L1 = True
 DEFAULT_MAX_ITER = 100
 
 
+def _by_columns(objective, ws):
+    """True when the working set's weighted design columns store fewer numbers than its m x m
+    Hessian: a working set wider than the data has rows, or sparse columns (an objective
+    without columns, such as Dask's, always forms the Hessian)."""
+    limit = ws.size ** 2
+    return objective.column_rows is not None and objective.column_entries(ws, limit) < limit
+
+
 def _model(objective, theta, ws):
-    """The quadratic model on the working set, by its Hessian."""
+    """The quadratic model on the working set, by columns (``ResidualModel``) or by its
+    Hessian (``GramModel``) as ``_by_columns`` says."""
+    if _by_columns(objective, ws):
+        return ResidualModel(*objective.hessian_columns(theta, ws))
     return GramModel(objective.hessian(theta, ws))
 
 
