@@ -135,6 +135,7 @@ class _DaskPasses:
     """Pass machinery shared by the binary and multinomial dask losses."""
 
     MAX_PIECES = ("etamax",)  # reduced with max, not sum
+    column_rows = None  # no weighted design columns (per-row data): cd forms working-set Hessians
 
     def _init_passes(self, data, cfg, sw_sum):
         self.data = data  # dict: X (n, d) float, y (n,), w (n,) or None, o (n,) / (n, K) or None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._columns import make_columns, stored_entries
 from ._data import is_unit, mean_weights
 from ._links import Link
 from ._sparse import SparseDesign
@@ -384,6 +385,33 @@ class BinaryLoss:
         H[0, 1:] = H[1:, 0] = hb
         H[1:, 1:] = Hww
         return H
+
+    @property
+    def column_rows(self):
+        """Rows of the weighted design columns (``hessian_columns``): one per observation."""
+        return self.n
+
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` stores (the non-zeros of its columns for sparse
+        X), or at least ``limit`` once that many are counted."""
+        nnz_of = None if self._sparse is None else self._sparse.column_nnz
+        return stored_entries(idx, self.n, self.fit_intercept, nnz_of, limit)
+
+    def hessian_columns(self, theta, idx):
+        """Weighted design columns A with A^T A = ``hessian(theta, idx)``: the columns idx of
+        X~ = [1, X], each row scaled by the square root of its Hessian weight (``_columns``)."""
+        root = np.sqrt(np.maximum(self.hessian_weights(theta), 0.0))
+        idx = np.asarray(idx)
+        has_b = self.fit_intercept and idx.size > 0 and idx[0] == 0
+        Xc = self._columns(idx[int(has_b):] - int(self.fit_intercept))
+        if sp.issparse(Xc):
+            At = (sp.diags(root) @ Xc).T
+            return make_columns(sp.vstack([root[None, :], At]) if has_b else At)
+        At = np.empty((idx.size, self.n))
+        if has_b:
+            At[0] = root
+        np.multiply(Xc.T, root, out=At[int(has_b):])
+        return make_columns(At)
 
     def hessp(self, theta, v):
         return self.hessp_predictor(theta, v)[0]

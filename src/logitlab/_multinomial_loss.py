@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ._columns import make_columns, stored_entries
 from ._data import is_unit, mean_weights
 from ._threads import pool, single_threaded_blas, threads_allowed
 
@@ -328,6 +329,58 @@ class MultinomialLoss:
             is_b = (idx % self.p) == 0
             H[np.ix_(is_b, is_b)] += 1.0 / self.K
         return H
+
+    @property
+    def column_rows(self):
+        """Rows of the weighted design columns: one per (observation, class), and the anchor's."""
+        return self.n * self.K + int(self._anchor)
+
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` stores: K per (row, column) of X~'s entries
+        (counted from the CSC pointers of sparse X: ``limit`` saves nothing here)."""
+        idx, ptr = np.asarray(idx), getattr(self.X, "indptr", None)  # (sparse X is CSC)
+        nnz_of = None if ptr is None else (lambda c, _: (ptr[c + 1] - ptr[c]).sum())
+        n_b = int(self._anchor) * int(np.count_nonzero(idx % self.p == 0))
+        return self.K * stored_entries(idx % self.p, self.n, self.fit_intercept, nnz_of) + n_b
+
+    def hessian_columns(self, theta, idx):
+        """Weighted design columns A with A^T A = ``hessian(theta, idx)`` (``_columns``).
+
+        Per row the softmax Hessian is diag(p) - p p^T = sum_r p_r (e_r - p)(e_r - p)^T, so the
+        column of parameter (class k, column j) holds sqrt(s_i p_ir) (delta_kr - p_ik) x~_ij at
+        row i K + r; with the anchor, a last row holds 1 / sqrt(K) at every intercept."""
+        PT, idx, K = self._probs(theta), np.asarray(idx), self.K
+        k_of, j_of = idx // self.p + self.k0, idx % self.p
+        root = np.sqrt(self.s * PT)  # (K, n)
+        coo = []  # sparse X: (column, row, value) of each class's entries
+        At = None if sp.issparse(self.X) else np.zeros((idx.size, self.column_rows))
+        for k in np.unique(k_of):
+            sel = np.flatnonzero(k_of == k)
+            L = root * -PT[k]  # L[r, i] = sqrt(s_i p_ir) (delta_kr - p_ik)
+            L[k] += root[k]
+            Xc = self._design_columns(j_of[sel])
+            if At is not None:
+                At[sel, :self.n * K] = (Xc.T[:, :, None] * L.T[None]).reshape(sel.size, -1)
+                continue
+            c = Xc.tocoo()
+            coo.append((np.repeat(sel[c.col], K), (c.row[:, None] * K + np.arange(K)).ravel(),
+                        (c.data[:, None] * L[:, c.row].T).ravel()))
+        b = np.flatnonzero(j_of == 0) if self._anchor else np.zeros(0, dtype=np.intp)
+        if At is not None:
+            At[b, -1] = K ** -0.5
+            return make_columns(At)
+        coo.append((b, np.full(b.size, self.column_rows - 1), np.full(b.size, K ** -0.5)))
+        c, r, v = (np.concatenate(a) for a in zip(*coo))
+        return make_columns(sp.csr_matrix((v, (c, r)), shape=(idx.size, self.column_rows)))
+
+    def _design_columns(self, js):
+        """X~[:, js] for sorted js (X~ = [1, X] with an intercept), in X's format."""
+        has_b = self.fit_intercept and js[0] == 0
+        Xc = self.X[:, js[int(has_b):] - int(self.fit_intercept)]
+        if not has_b:
+            return Xc
+        ones = np.ones((self.n, 1))
+        return sp.hstack([sp.csc_matrix(ones), Xc]) if sp.issparse(Xc) else np.hstack([ones, Xc])
 
     def _hessian_dense(self, PT, xcols, has_b):
         """sum_i s_i (diag(p_i) - p_i p_i^T) (x) x_i x_i^T over the free classes, block by block

@@ -6,8 +6,9 @@
 
 with s = sample_weight * class_weight and the intercept never penalised. scikit-learn's
 ``C`` maps to ``alpha = 1 / (C * sum(s))``. Solvers see only this object: ``value``, ``grad``
-(of the smooth part), ``hessian`` / ``hessp`` (of the smooth part), ``l1`` (per-parameter L1
-strength for proximal steps) and ``kkt_residual`` (the shared optimality measure).
+(of the smooth part), ``hessian`` / ``hessp`` (of the smooth part; ``hessian_columns``: a
+factor of a block of it), ``l1`` (per-parameter L1 strength for proximal steps) and
+``kkt_residual`` (the shared optimality measure).
 """
 from __future__ import annotations
 
@@ -51,6 +52,22 @@ class Objective:
 
     def hessp(self, theta, v):
         return self.loss.hessp(theta, v) + self.penalty.hess_diag(theta) * v
+
+    @property
+    def column_rows(self):
+        """Rows of the loss's weighted design columns (``hessian_columns``), None without them."""
+        return getattr(self.loss, "column_rows", None)
+
+    def column_entries(self, idx, limit=None):
+        """Entries ``hessian_columns(., idx)`` would store, known before they are formed (or
+        at least ``limit``, where the loss can stop counting there)."""
+        return self.loss.column_entries(idx, limit)
+
+    def hessian_columns(self, theta, idx):
+        """(A, c) with A^T A + diag(c) = ``hessian(theta, idx)``: the loss's weighted design
+        columns (``_columns``; n or n K rows) and the penalty's curvature, for a solver that
+        works with the columns instead of an m x m matrix (cd on a wide working set)."""
+        return self.loss.hessian_columns(theta, idx), self.penalty.hess_diag(theta)[np.asarray(idx)]
 
     # -- matrix-free Newton along the linear predictor (losses with ``predictor_steps``) ------
     @property

@@ -118,6 +118,22 @@ class SparseDesign:
         out += partial
         return out, sum(sums[lo] for lo, _ in self._halves)
 
+    def column_nnz(self, cols, limit=None):
+        """Stored values in the (distinct) columns cols: from the CSC copy when there is one,
+        else by a pass over the column indices in blocks (no temporary as long as X's; W5:
+        36 ms), which stops once the count reaches ``limit``."""
+        if self._csc is not None:
+            ptr = self._csc.indptr
+            return int((ptr[cols + 1] - ptr[cols]).sum())
+        mask = np.zeros(self.shape[1], dtype=bool)
+        mask[cols] = True
+        idx, total = self.X.indices, 0
+        for a in range(0, idx.size, SCALED_BLOCK):
+            total += int(np.count_nonzero(mask[idx[a:a + SCALED_BLOCK]]))
+            if limit is not None and total >= limit:
+                break
+        return total
+
     def columns(self, cols):
         """X[:, cols]. The first ``CSC_AFTER`` subsets are cut from CSR (one pass over X each);
         from then on from a CSC copy (a conversion costs about 25 such passes, after which a
