@@ -5,9 +5,8 @@ One *pass* maps each aligned row block (X, y, weights, offset) to one vector of 
 (value, gradient, Hessian, ... as requested) and sums the vectors: with dask's tree reduction,
 or, when the fit has persisted the data, as one task per block future whose rows are summed
 on the driver (``persisted_blocks``). The data stay on the workers, only p + p^2 numbers per
-block travel. The per-block arithmetic
-is the in-memory loss itself (built on the block, with weights as sums instead of means), so
-the two backends cannot drift apart. A pass is cached by theta: Newton asks for value,
+block travel. The per-block arithmetic is the in-memory loss itself (built on the block, with
+weights as sums instead of means), so the two backends cannot drift apart. A pass is cached by theta: Newton asks for value,
 gradient and Hessian at the same point, so a pass computes all that the solver will ask for
 (``always``) and the following calls at that theta are free.
 
@@ -130,7 +129,6 @@ def persisted_blocks(data):
     return client, [[None if c is None else c[i] for c in columns] for i in range(n_blocks)]
 
 
-
 class _DaskPasses:
     """Pass machinery shared by the binary and multinomial dask losses."""
 
@@ -188,13 +186,11 @@ class _DaskPasses:
         try:
             if self._blocks is None:
                 self._blocks = persisted_blocks(self.data) or False
-            if self._blocks:
-                rows = self._rows_on_futures(theta, sums + maxes)
-                results = [rows[:, :ns].sum(axis=0), rows[:, ns:].max(axis=0)] if maxes else [rows.sum(axis=0)]
-            else:
-                blocks = self._graph(theta, sums + maxes)
-                results = dask.compute(*([blocks[:, :ns].sum(axis=0), blocks[:, ns:].max(axis=0)] if maxes
-                                         else [blocks.sum(axis=0)]))
+            # the blocks' rows of partial sums: a numpy array gathered from the block futures,
+            # or a lazy dask array reduced on the cluster; the same reduction for both
+            rows = (self._rows_on_futures if self._blocks else self._graph)(theta, sums + maxes)
+            targets = [rows[:, :ns].sum(axis=0), rows[:, ns:].max(axis=0)] if maxes else [rows.sum(axis=0)]
+            results = targets if self._blocks else dask.compute(*targets)
         except LogitlabError:
             raise
         except Exception as exc:

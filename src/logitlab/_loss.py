@@ -35,8 +35,9 @@ class _Cache:
     share one; a line search or a test statistic often comes back to the previous point, which
     a second entry keeps where n floats are cheap). Each entry has a dict for what is derived
     from its predictor (the loss value; the Hessian weights of a run of Hessian-vector
-    products): they leave with it, so a solver that moves on does not keep the last point's. An entry's predictor may
-    have been taken (``BinaryLoss.take_predictor``; then None) while its derived data stay."""
+    products): they leave with it, so a solver that moves on does not keep the last point's.
+    An entry's predictor may have been taken (``BinaryLoss.take_predictor``; then None) while
+    its derived data stay."""
 
     def __init__(self, size=2):
         self.size = size
