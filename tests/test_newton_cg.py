@@ -2,8 +2,7 @@
 
 Problems: sparse binary designs, about 12 stored values per row drawn N(0, 1); L2 with
 alpha = 1 / n (scikit-learn's C = 1) and more parameters than the auto rule's Newton limit
-(500), or unpenalised with n = 20 d (so that the maximum-likelihood estimate exists, and the
-aliased-column check, O(d^4), stays cheap).
+(500), or unpenalised with n = 20 d (so that the maximum-likelihood estimate exists).
 
 Tolerances: the objective is strongly convex with modulus lambda = the smallest Hessian
 eigenvalue at the solution (7e-4 for the L2 problem, 2e-3 for the unpenalised one), so two

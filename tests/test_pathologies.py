@@ -165,6 +165,47 @@ def test_aliased_columns_accepted_with_a_penalty():
     LogisticRegression(fit_intercept=False).fit(np.column_stack([np.ones(50), rng.normal(size=50)]), y)
 
 
+def _aliased_by_least_squares(X, w):
+    """The definition, computed independently: column j is aliased when its weighted residual
+    variance after least squares on the intercept and the kept columns before it is below
+    1e-9 of its centred variance; the relation's coefficients are that fit's slopes."""
+    sw = np.sqrt(w / w.sum())
+    kept, aliased = [], []
+    for j in range(X.shape[1]):
+        A = sw[:, None] * np.column_stack([np.ones(len(X)), X[:, kept]])
+        coef, *_ = np.linalg.lstsq(A, sw * X[:, j], rcond=None)
+        centred = sw * (X[:, j] - np.average(X[:, j], weights=w))
+        resid = sw * X[:, j] - A @ coef
+        if resid @ resid <= 1e-9 * (centred @ centred) or centred @ centred <= 1e-9 * np.average(X[:, j] ** 2, weights=w):
+            aliased.append((j, dict(zip(kept, coef[1:]))))
+        else:
+            kept.append(j)
+    return aliased
+
+
+@pytest.mark.parametrize("relations", [0, 1, 4])
+def test_aliased_columns_match_their_definition(relations):
+    """``find_aliased`` (one Cholesky factorisation when the design has full rank, a factor
+    grown column by column otherwise) against least squares column by column: the same columns
+    and the same relations, in the user's order."""
+    from logitlab._design import find_aliased
+
+    rng = np.random.default_rng(relations)
+    X = rng.standard_normal((300, 40)) * rng.uniform(0.1, 100.0, 40)
+    for k in range(relations):  # a column rebuilt from earlier ones, and a constant column
+        j = 10 + 7 * k
+        X[:, j] = X[:, j - 3] - 2.5 * X[:, j - 9] + 0.5
+        X[:, j + 2] = 4.0 - k
+    w = rng.uniform(0.5, 2.0, 300)
+    found, expected = find_aliased(X, w), _aliased_by_least_squares(X, w)
+    assert [j for j, _ in found] == [j for j, _ in expected]
+    assert len(found) == 2 * relations
+    for (_, rel), (_, ref) in zip(found, expected):
+        if rel:  # a linear relation (a constant column has none)
+            assert rel.keys() == ref.keys()
+            assert np.allclose(list(rel.values()), list(ref.values()), atol=1e-8)
+
+
 def test_sparse_designs_are_checked_without_densifying():
     """Sparse X: the collinearity check forms X^T W X from the sparse matrix (the same answer as
     dense); beyond 2,000 columns only constant and empty columns are found, from column counts."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy import linalg
 
 from ._errors import DataError
 
@@ -72,7 +73,21 @@ def _constant_sparse_columns(X, weights, fit_intercept):
 
 
 def _sequential_aliased(G, raw):
+    """The aliased columns of the Gram matrix G, in order: column j is aliased when its residual
+    variance given the kept columns before it (the Schur complement, the square of the next
+    Cholesky pivot) is below _REL_TOL of its variance. Full rank, the common case, is one
+    Cholesky factorisation; otherwise the factor grows by one row per kept column (one
+    triangular solve each): O(d^3) either way."""
     d = G.shape[0]
+    diag = np.diag(G)
+    if np.all(diag > _REL_TOL * raw) and np.all(diag > 0):
+        try:
+            pivots = np.diag(np.linalg.cholesky(G)) ** 2
+        except np.linalg.LinAlgError:
+            pivots = None
+        if pivots is not None and np.all(pivots > _REL_TOL * diag):
+            return []
+    L = np.zeros((d, d))  # Cholesky factor of G[kept, kept], grown a row at a time
     kept: list[int] = []
     aliased = []
     for j in range(d):
@@ -80,16 +95,14 @@ def _sequential_aliased(G, raw):
         if gjj <= _REL_TOL * raw[j] or gjj <= 0:
             aliased.append((j, {}))
             continue
-        if kept:
-            Gkk = G[np.ix_(kept, kept)]
-            gk = G[kept, j]
-            coef = np.linalg.solve(Gkk, gk)
-            resid = gjj - gk @ coef
-        else:
-            coef, resid = np.zeros(0), gjj
-        if resid <= _REL_TOL * gjj:
+        k = len(kept)
+        z = linalg.solve_triangular(L[:k, :k], G[kept, j], lower=True) if k else np.zeros(0)
+        resid = gjj - z @ z
+        if resid <= _REL_TOL * gjj:  # coefficients on the kept columns: G_kk^-1 g_k = L^-T z
+            coef = linalg.solve_triangular(L[:k, :k], z, lower=True, trans="T") if k else z
             aliased.append((j, dict(zip(kept, coef))))
         else:
+            L[k, :k], L[k, k] = z, np.sqrt(resid)
             kept.append(j)
     return aliased
 
