@@ -126,6 +126,41 @@ def test_firth_gradient_matches_finite_differences_of_its_value():
     assert not obj.exact_hessian  # its Hessian is deliberately the Fisher information
 
 
+def test_firth_pieces_move_from_point_to_point_without_stale_results():
+    """Firth's per-point pieces (probabilities kept with the loss's predictor, the scaled design
+    and its whitened form in reused buffers) give at a point what a fresh objective gives
+    there, whatever point came before: value, gradient, hat values, Newton's matrix and the
+    curvature along a direction, and the loss's gradient with the kept probabilities equals
+    the one from the link's derivative."""
+    X, y, w, offset = data(n=90, d=4)
+
+    def fresh():
+        loss = BinaryLoss(X, y.astype(float), w, get_link("logit"), True, offset)
+        return loss, Objective(loss, make_penalty("firth", 0, 0, loss))
+
+    def pieces(obj, theta, v):
+        return (obj.value(theta), obj.grad(theta), obj.penalty.hat(theta).copy(),
+                obj.penalty.information(theta), obj.penalty.curvature(theta, v))
+
+    rng = np.random.default_rng(5)
+    thetas = [rand_theta(5) for _ in range(3)]
+    v = rng.standard_normal(5)
+    loss, obj = fresh()
+    first = [pieces(obj, t, v) for t in thetas]
+    again = [pieces(obj, t, v) for t in reversed(thetas)][::-1]  # each point after another
+    for t, a, b in zip(thetas, first, again):
+        alone = pieces(fresh()[1], t, v)
+        for x, y_, z in zip(a, b, alone):
+            np.testing.assert_array_equal(x, z)
+            np.testing.assert_array_equal(y_, z)
+    theta = thetas[0]
+    mu = loss.mean(theta)
+    kept = loss.grad(theta)
+    loss._cache.clear()
+    np.testing.assert_array_equal(kept, loss.grad(theta))  # via link.d1, no kept probabilities
+    np.testing.assert_array_equal(mu, get_link("logit").inverse(loss.eta(theta)))
+
+
 def test_firth_newton_reaches_zero_gradient():
     """Newton with the Fisher information as Hessian (Fisher scoring) still finds a stationary point."""
     X, y, w, _ = data(n=80, d=3)
@@ -224,6 +259,30 @@ def test_one_thread_keeps_the_passes_on_the_calling_thread():
     assert f1 == pytest.approx(f2, rel=1e-13)
     np.testing.assert_allclose(g1, g2, rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(H1, H2, rtol=1e-12, atol=1e-15)
+
+
+def test_nested_single_threaded_blas_keeps_the_limit_until_the_outermost_exit():
+    """Nested on one thread, the inner ``single_threaded_blas`` leaves the outer one's limit
+    in place (no threadpoolctl call), and the original thread count returns at the end."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from logitlab import _threads
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        with _threads.single_threaded_blas():
+            with _threads.single_threaded_blas():
+                assert blas_threads() == {1}
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}
+        with pytest.raises(RuntimeError):  # an error inside still restores the count
+            with _threads.single_threaded_blas():
+                raise RuntimeError
+        assert blas_threads() == {2}
+        with _threads.single_threaded_blas():
+            assert blas_threads() == {1}
 
 
 def test_blocked_two_thread_hessian_equals_the_plain_product():

@@ -261,8 +261,20 @@ class BinaryLoss:
         return float(-events * self.link.log_mu(c)[0] * (events > 0)
                      - non_events * self.link.log_1mmu(c)[0] * (non_events > 0))
 
+    def mean(self, theta):
+        """The probabilities F(eta) at theta, kept with theta's predictor: Firth's penalty asks
+        for them at each point, and the logit gradient there reuses them (read-only)."""
+        entry = self._cache.entry(theta, self._design_dot)
+        if "mu" not in entry[2]:
+            entry[2]["mu"] = self.link.inverse(entry[1])
+        return entry[2]["mu"]
+
     def grad(self, theta):
-        r = self.link.d1(self.y, self.eta(theta))
+        entry = self._cache.find(theta)
+        if entry is not None and "mu" in entry[2] and self.link.name == "logit":
+            r = entry[2]["mu"] - self.y  # the logit's d nll / d eta, without a second expit
+        else:
+            r = self.link.d1(self.y, self.eta(theta))
         r *= self.s  # in place: one n-vector for X^T r
         return self._xt(r)
 

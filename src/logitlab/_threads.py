@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from threadpoolctl import ThreadpoolController
@@ -28,9 +29,22 @@ def _controller() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+_nesting = threading.local()
+
+
+@contextlib.contextmanager
 def single_threaded_blas():
-    """Context manager: BLAS / LAPACK on one thread inside (process-wide, as threadpoolctl)."""
-    return _controller().limit(limits=1)
+    """Context manager: BLAS / LAPACK on one thread inside (process-wide, as threadpoolctl).
+    Nested in another on the same thread it does nothing: the outer one holds the limit, and
+    threadpoolctl's ~0.1 ms per entry and exit adds up over the many small products of
+    refits (W8: ~150 points, each inside the refits' own limit)."""
+    depth = getattr(_nesting, "depth", 0)
+    _nesting.depth = depth + 1
+    try:
+        with _controller().limit(limits=1) if depth == 0 else contextlib.nullcontext():
+            yield
+    finally:
+        _nesting.depth = depth
 
 
 _ONE_THREAD = contextvars.ContextVar("logitlab_one_thread", default=False)
