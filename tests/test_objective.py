@@ -161,6 +161,25 @@ def test_firth_pieces_move_from_point_to_point_without_stale_results():
     np.testing.assert_array_equal(mu, get_link("logit").inverse(loss.eta(theta)))
 
 
+def test_same_point_compares_parameter_vectors_by_their_bits():
+    """The caches keyed by theta: equal values in different arrays are the same point, a
+    different value, shape or length is not, identical NaNs are; beyond 4,096 entries the
+    values are compared (no byte copies of large vectors)."""
+    from logitlab._loss import same_point
+
+    a = np.array([0.5, -1.25, 3.0])
+    assert same_point(a, a.copy()) and same_point(a, np.array([0.5, -1.25, 3.0]))
+    assert not same_point(a, np.array([0.5, -1.25, np.nextafter(3.0, 4.0)]))  # one ulp apart
+    assert not same_point(a, a[:2]) and not same_point(a, a.reshape(3, 1))
+    assert same_point(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    big = np.random.default_rng(0).standard_normal(10_000)
+    assert same_point(big, big.copy())
+    other = big.copy()
+    other[-1] += 1e-12
+    assert not same_point(big, other)
+    assert same_point(a[::2], np.array([0.5, 3.0]))  # strided views compare by value
+
+
 def test_firth_newton_reaches_zero_gradient():
     """Newton with the Fisher information as Hessian (Fisher scoring) still finds a stationary point."""
     X, y, w, _ = data(n=80, d=3)

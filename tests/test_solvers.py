@@ -314,3 +314,25 @@ def test_sketched_curvature_satisfies_the_secant_equation_after_each_step():
         curvature.observe(s, H @ s, 1.0, 1.0)
         np.testing.assert_allclose(curvature.B @ s, H @ s, rtol=1e-12)
         assert np.all(np.linalg.eigvalsh(curvature.B) > 0)  # stays positive definite
+
+
+def test_solve_psd_is_scipys_cholesky_solve_with_a_minimum_norm_fallback():
+    """``solve_psd`` calls LAPACK's potrf / potrs itself (scipy's wrappers cost more than the
+    solve on small matrices): bit for bit scipy's cho_factor + cho_solve, for one and several
+    right-hand sides and either memory order; a singular matrix gets the minimum-norm solution."""
+    from scipy import linalg
+
+    from logitlab.solvers._linalg import solve_psd
+
+    rng = np.random.default_rng(8)
+    for p in (1, 4, 31, 120):
+        A = rng.standard_normal((p + 7, p))
+        H = A.T @ A
+        for g in (rng.standard_normal(p), rng.standard_normal((p, 3))):
+            expected = linalg.cho_solve(linalg.cho_factor(H, lower=True), g)
+            np.testing.assert_array_equal(solve_psd(H, g), expected)
+            np.testing.assert_array_equal(solve_psd(np.asfortranarray(H), g), expected)
+    v = rng.standard_normal(5)
+    H = np.outer(v, v)  # rank one: Cholesky fails
+    g = H @ rng.standard_normal(5)
+    np.testing.assert_allclose(solve_psd(H, g), np.linalg.pinv(H) @ g, rtol=1e-10, atol=1e-12)

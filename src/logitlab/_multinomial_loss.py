@@ -15,6 +15,7 @@ import scipy.sparse as sp
 
 from ._columns import make_columns, stored_entries
 from ._data import is_unit, mean_weights
+from ._loss import same_point
 from ._threads import pool, single_threaded_blas, threads_allowed
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
@@ -185,7 +186,7 @@ class MultinomialLoss:
         sum_k (w_k . (Y^T S X)_k + b_k (Y^T s)_k), with Y^T S X~ constant over the fit (formed
         in the first pass, while the blocks are in cache): no one-hot matrix, no per-row gather.
         """
-        if self._at is not None and np.array_equal(self._at, theta):
+        if self._at is not None and same_point(self._at, theta):
             return self._fg
         W, b = self._coef_rows(theta)
         c = self._weights_const()
@@ -257,7 +258,7 @@ class MultinomialLoss:
         return eta
 
     def eta(self, theta):
-        if self._eta_at is None or not np.array_equal(self._eta_at, theta):
+        if self._eta_at is None or not same_point(self._eta_at, theta):
             self._eta, self._eta_at = self._design_dot(theta), theta.copy()
         return self._eta
 

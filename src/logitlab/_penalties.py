@@ -15,6 +15,7 @@ from scipy import linalg
 from scipy.linalg import lapack
 
 from ._errors import ParameterError
+from ._loss import same_point
 from ._threads import single_threaded_blas
 
 PENALTIES = ("none", "l2", "l1", "elasticnet", "firth")
@@ -82,7 +83,7 @@ class Firth:
 
         Small designs (n p^2 < 5e7): I = Xs Xs^T from Xs = X~^T sqrt(W), which the hat values
         reuse, on one BLAS thread. Larger ones: I from the loss (its blocked passes; Xs None)."""
-        if self._cache_theta is not None and np.array_equal(self._cache_theta, theta):
+        if self._cache_theta is not None and same_point(self._cache_theta, theta):
             return self._cached
         loss = self.loss
         mu = loss.mean(theta)
