@@ -18,7 +18,7 @@ import numpy as np
 
 from ._errors import LogitlabError
 from ._links import get_link
-from ._loss import BinaryLoss
+from ._loss import BinaryLoss, same_point
 from ._multinomial_loss import MultinomialLoss
 from ._threads import one_thread
 
@@ -251,7 +251,7 @@ class _DaskPasses:
 
     def _get(self, theta, name):
         theta = np.asarray(theta, dtype=float)
-        same = self._memo_theta is not None and np.array_equal(theta, self._memo_theta)
+        same = self._memo_theta is not None and same_point(theta, self._memo_theta)
         if not same:
             self._memo = self.run_pass(theta, (*self.always, name))
             self._memo_theta = theta.copy()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
+from .._loss import same_point
 from ._result import SolverResult, converged
 
 NAME = "lbfgs"
@@ -18,7 +19,7 @@ def solve(objective, theta, *, tol, max_iter, record, **_):
     last = {"x": None}  # the last evaluated point: scipy's iterate is the point it evaluated last
 
     def value_grad(x):
-        if last["x"] is None or not np.array_equal(last["x"], x):
+        if last["x"] is None or not same_point(last["x"], x):
             f, g = objective.value_grad(x)
             last.update(x=np.array(x, dtype=float), f=f, g=g)
         return last["f"], last["g"].copy()
