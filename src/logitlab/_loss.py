@@ -21,6 +21,11 @@ from ._links import Link
 from ._sparse import SparseDesign
 from ._threads import in_two_halves
 
+try:  # the compiled one-read pass (setup.py); without a C compiler the numpy pass serves
+    from . import _fused
+except ImportError:  # pragma: no cover - exercised by tests that hide the module
+    _fused = None
+
 
 _FUSED_MIN_ROWS = 100_000  # from here the one-pass, two-thread value+gradient pays off
 _BLOCKED_MIN_ENTRIES = 1_000_000  # from here Hessians are accumulated by blocks (no n x p copy)
@@ -302,8 +307,9 @@ class BinaryLoss:
         BLAS (numpy releases the GIL), which beats two-threaded BLAS on two separate passes.
         """
         eta = np.empty(self.n)
+        part = self._compiled_part(theta, eta) if self._compiled_pass_applies() else None
 
-        def part(lo, hi):
+        def numpy_part(lo, hi):
             f, gb, g = 0.0, 0.0, np.zeros(self.d)
             for start in range(lo, hi, _FUSED_BLOCK):
                 rows = slice(start, min(start + _FUSED_BLOCK, hi))
@@ -322,11 +328,33 @@ class BinaryLoss:
                 g += Xb.T @ r
             return f, gb, g
 
-        parts = in_two_halves(part, self.n)
+        parts = in_two_halves(part or numpy_part, self.n)
         f, gb, g = (sum(p[i] for p in parts) for i in range(3))
         self._cache.put(theta, eta)
         self._cache.entries[-1][2]["value"] = f
         return f, (np.concatenate([[gb], g]) if self.fit_intercept else g)
+
+    def _compiled_pass_applies(self):
+        """The compiled pass (``_fused.c``) covers the logit link with 0/1 outcomes on float64
+        C-ordered X (y as float64 or int8 codes, any weights and offset)."""
+        return (_fused is not None and self._signed_logit and self.X.dtype == np.float64
+                and self.X.flags.c_contiguous and self.y.dtype in (np.float64, np.int8)
+                and (self.offset is None or self.offset.dtype == np.float64))
+
+    def _compiled_part(self, theta, eta):
+        """The pass over rows [lo, hi) in one read of each row (``_fused.logit_pass``)."""
+        w = np.ascontiguousarray(theta[1:] if self.fit_intercept else theta, dtype=float)
+        b = float(theta[0]) if self.fit_intercept else 0.0
+        unit = self.s.strides[0] == 0  # unit weights: every row's s is the same scalar
+        s, s0 = (None, float(self.s[0])) if unit else (np.ascontiguousarray(self.s, dtype=float), 0.0)
+        offset = None if self.offset is None else np.ascontiguousarray(self.offset)
+        y = np.ascontiguousarray(self.y)
+
+        def part(lo, hi):
+            g = np.zeros(self.d)
+            f, gb = _fused.logit_pass(self.X, self.n, self.d, w, b, offset, y, s, s0, eta, g, lo, hi)
+            return f, gb, g
+        return part
 
     def subset(self, rows):
         """The same loss on a subset of rows (weights kept, so the mean keeps its scale); a slice
