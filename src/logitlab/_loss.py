@@ -336,9 +336,11 @@ class BinaryLoss:
 
     def _compiled_pass_applies(self):
         """The compiled pass (``_fused.c``) covers the logit link with 0/1 outcomes on float64
-        C-ordered X (y as float64 or int8 codes, any weights and offset)."""
+        X in C or Fortran order (pandas hands over the latter; y as float64 or int8 codes, any
+        weights and offset)."""
         return (_fused is not None and self._signed_logit and self.X.dtype == np.float64
-                and self.X.flags.c_contiguous and self.y.dtype in (np.float64, np.int8)
+                and (self.X.flags.c_contiguous or self.X.flags.f_contiguous)
+                and self.y.dtype in (np.float64, np.int8)
                 and (self.offset is None or self.offset.dtype == np.float64))
 
     def _compiled_part(self, theta, eta):
