@@ -30,9 +30,9 @@
 #include <math.h>
 #include <string.h>
 
-/* Compiled for the machine's widest vector unit at run time (x86-64 with GCC); the "#pragma
- * omp simd" loops need only -fopenmp-simd, no OpenMP runtime. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+/* Compiled for the machine's widest vector unit, chosen at load time through an ifunc (x86-64,
+ * GCC, glibc); the "#pragma omp simd" loops need only -fopenmp-simd, no OpenMP runtime. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__GLIBC__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
