@@ -1,11 +1,11 @@
 """The compiled one-read pass (``src/logitlab/_fused.c``) of large binary logit fits.
 
 From ``_FUSED_MIN_ROWS`` rows, value and gradient of the logit loss with 0/1 outcomes come from
-one read of X in C (row by row in C order, by row blocks in Fortran order). These tests pin it to an independent reference (numpy's
-``logaddexp`` and ``expit``) and to the numpy pass it replaces, over the cases it covers
-(outcomes as floats or int8 codes, unit or general weights, with or without intercept and
-offset, both tails of the predictor), check which cases fall back to numpy, and that its
-buffers are checked before any row is read.
+one read of X in C (row by row in C order, by row blocks in Fortran order). These tests pin it
+to an independent reference (numpy's ``logaddexp`` and ``expit``) and to the numpy pass it
+replaces, over the cases it covers (both orders, outcomes as floats or int8 codes, unit or
+general weights, with or without intercept and offset, both tails of the predictor), check
+which cases fall back to numpy, and that its buffers are checked before any row is read.
 """
 import numpy as np
 import pytest
