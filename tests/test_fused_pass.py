@@ -158,3 +158,28 @@ def test_the_compiled_pass_refuses_unwritable_or_strided_buffers():
         _call(X=np.zeros((10, 6))[:, ::2])
     value, gsum = _call()  # and the unchanged arguments work: all-zero rows give log 2 each
     assert value == pytest.approx(10 * 0.1 * np.log(2)) and gsum == pytest.approx(10 * 0.1 * 0.5)
+
+
+def test_row_samples_are_views_unless_blas_cannot_read_them_in_place():
+    """Every k-th row of Fortran-ordered X (what pandas gives) has no unit stride: numpy would
+    gather it again for every product, so the coarse fit's sample is gathered once; the other
+    samples stay views of X, and the sampled Hessian reads its rows in place."""
+    from logitlab._loss import blas_ready_rows
+
+    X = np.arange(60.0).reshape(12, 5)
+    for A, rows, is_view in [(X, slice(1, None, 3), True), (np.asfortranarray(X), slice(2, 9), True),
+                             (np.asfortranarray(X), slice(1, None, 3), False)]:
+        sample = blas_ready_rows(A, rows)
+        np.testing.assert_array_equal(sample, X[rows])
+        assert np.shares_memory(sample, A) is is_view
+        assert sample.itemsize in sample.strides
+        assert np.shares_memory(blas_ready_rows(A, rows, gather=False), A)
+
+    rng, Xn, y = _problem(17, d=4)
+    XF = np.asfortranarray(Xn)
+    loss = BinaryLoss(XF, y, unit_weights(len(y)), get_link("logit"), True)
+    rows = slice(3, None, 7)
+    theta = rng.standard_normal(5) * 0.3
+    coarse = loss.subset(rows)
+    assert coarse.X.flags.c_contiguous and not np.shares_memory(coarse.X, XF)
+    np.testing.assert_allclose(loss.sampled_hessian(theta, rows), coarse.hessian(theta), rtol=1e-12)

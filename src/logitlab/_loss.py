@@ -91,6 +91,17 @@ class _Cache:
         self.entries = []
 
 
+def blas_ready_rows(X, rows, gather=True):
+    """X[rows]: a view, unless it is dense with no unit stride (every k-th row of
+    Fortran-ordered X, as pandas hands over), which BLAS cannot read in place and numpy would
+    gather again for every product; then, with ``gather``, one C-ordered copy. The coarse fit
+    evaluates its 25,000-row sample ~10 times (W1 in Fortran order: 0.3 s of gathers)."""
+    Xr = X[rows]
+    if gather and isinstance(Xr, np.ndarray) and Xr.ndim == 2 and Xr.itemsize not in Xr.strides:
+        return np.ascontiguousarray(Xr)
+    return Xr
+
+
 def _frozen_copy(theta):
     """theta itself if it can never change (read-only and owning its data: no writeable view of
     it can exist), else a copy. A solver that freezes its iterates (newton-cg) saves a p-vector
@@ -358,17 +369,18 @@ class BinaryLoss:
             return f, gb, g
         return part
 
-    def subset(self, rows):
+    def subset(self, rows, gather=True):
         """The same loss on a subset of rows (weights kept, so the mean keeps its scale); a slice
-        of rows (``Objective.sketch_indices``) shares X's memory."""
-        return BinaryLoss(self.X[rows], self.y[rows], self.weights[rows], self.link, self.fit_intercept,
-                          None if self.offset is None else self.offset[rows])
+        of rows (``Objective.sketch_indices``) shares X's memory where BLAS can read it in place
+        (``blas_ready_rows``)."""
+        return BinaryLoss(blas_ready_rows(self.X, rows, gather), self.y[rows], self.weights[rows], self.link,
+                          self.fit_intercept, None if self.offset is None else self.offset[rows])
 
     def sampled_hessian(self, theta, rows):
         """``subset(rows).hessian(theta)``. A slice of rows (``Objective.sketch_indices``) is a
         view of X, and the kept linear predictor at theta, when there is one, serves the sample
         too: no pass over the sample's rows for it."""
-        sample = self.subset(rows)
+        sample = self.subset(rows, gather=False)  # read once, by row blocks: no copy of 16 n / p rows
         eta = self._cache.peek(theta)
         if eta is not None:
             sample.assume_predictor(theta, eta[rows])

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from ._columns import make_columns, stored_entries
 from ._data import is_unit, mean_weights
-from ._loss import same_point
+from ._loss import blas_ready_rows, same_point
 from ._threads import pool, single_threaded_blas, threads_allowed
 
 _BLOCK = 4096                # rows per block: X block ~1.6 MB at d = 50, stays in cache
@@ -116,7 +116,7 @@ class MultinomialLoss:
         return theta.reshape(self.K - self.k0, self.p)[:, 0].sum()
 
     def subset(self, rows):
-        return MultinomialLoss(self.X[rows], self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
+        return MultinomialLoss(blas_ready_rows(self.X, rows), self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
                                None if self.offset is None else self.offset[rows], self.reference)
 
     def full(self, theta):
