@@ -1,7 +1,7 @@
 """The one compiled part of logitlab: the large-n logistic pass (src/logitlab/_fused.c).
 
 Everything else is in pyproject.toml. The extension is optional: without a C compiler the
-package installs with a warning and the same pass runs in numpy, about half as fast.
+package installs with a warning and the same pass runs in numpy, about 1.5 times slower.
 """
 import sys
 

@@ -23,7 +23,7 @@ from ._threads import in_two_halves
 
 try:  # the compiled one-read pass (setup.py); without a C compiler the numpy pass serves
     from . import _fused
-except ImportError:  # pragma: no cover - exercised by tests that hide the module
+except ImportError:  # pragma: no cover - a build without a C compiler
     _fused = None
 
 
@@ -313,9 +313,10 @@ class BinaryLoss:
         """Value and gradient in one pass over dense X, on both cores.
 
         Large-n fits are bound by memory traffic, not arithmetic: separately, X w and X^T r
-        read X twice. Here each block of rows is read for X w and again for X^T r while it is
-        still in cache, and the two halves of the rows run in two threads with single-threaded
-        BLAS (numpy releases the GIL), which beats two-threaded BLAS on two separate passes.
+        read X twice. The compiled pass (``_fused.c``, where it applies) reads X once. The numpy
+        pass reads each block of rows for X w and again for X^T r while it is still in cache.
+        Either way the two halves of the rows run in two threads (single-threaded BLAS; numpy
+        and the compiled pass release the GIL), which beats two-threaded BLAS on two passes.
         """
         eta = np.empty(self.n)
         part = self._compiled_part(theta, eta) if self._compiled_pass_applies() else None

@@ -116,8 +116,9 @@ class MultinomialLoss:
         return theta.reshape(self.K - self.k0, self.p)[:, 0].sum()
 
     def subset(self, rows):
-        return MultinomialLoss(blas_ready_rows(self.X, rows), self.codes[rows], self.weights[rows], self.K, self.fit_intercept,
-                               None if self.offset is None else self.offset[rows], self.reference)
+        return MultinomialLoss(blas_ready_rows(self.X, rows), self.codes[rows], self.weights[rows], self.K,
+                               self.fit_intercept, None if self.offset is None else self.offset[rows],
+                               self.reference)
 
     def full(self, theta):
         """theta -> (K, p) matrix including the fixed reference row."""
