@@ -141,8 +141,10 @@ def _blocked_syrk(X, root_d, intercept=False):
     def part(lo, hi):
         G = np.zeros((m, m))
         # one scaled buffer per thread, reused by every block (fresh arrays per block kept
-        # several blocks resident in each thread's heap)
-        A_buf = np.empty((block, m))
+        # several blocks resident in each thread's heap), in X's memory order: scaling
+        # column-major rows into a row-major buffer is a transposing copy (Fortran-ordered X,
+        # as pandas gives, took 0.46 s for W7's information instead of 0.33 s)
+        A_buf = np.empty((block, m), order="F" if X.strides[0] < X.strides[1] else "C")
         for start in range(lo, hi, block):
             positions = slice(start, min(start + block, hi))
             r = weights_of(positions)
