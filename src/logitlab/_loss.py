@@ -361,7 +361,8 @@ class BinaryLoss:
         """The pass over rows [lo, hi) in one read of each row (``_fused.logit_pass``)."""
         w = np.ascontiguousarray(theta[1:] if self.fit_intercept else theta, dtype=float)
         b = float(theta[0]) if self.fit_intercept else 0.0
-        unit = self.s.strides[0] == 0  # unit weights: every row's s is the same scalar
+        # unit weights: every row's s is the same scalar (self.s is then a stride-0 view)
+        unit = is_unit(self.weights)
         s, s0 = (None, float(self.s[0])) if unit else (np.ascontiguousarray(self.s, dtype=float), 0.0)
         offset = None if self.offset is None else np.ascontiguousarray(self.offset)
         y = np.ascontiguousarray(self.y)
