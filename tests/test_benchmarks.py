@@ -379,3 +379,14 @@ def test_cluster_memory_sees_a_workers_short_lived_buffer(client):
     assert busy["processes"] == 3  # the client and two workers
     assert busy["peak_bytes"] >= 35 * 2**20
     assert idle["peak_bytes"] < 20 * 2**20
+
+
+def test_the_fused_pass_benchmark_runs_both_orders(capsys):
+    """``python -m benchmarks.fused_pass`` (docs/benchmarks.md's per-pass figures) at the
+    smallest size that takes the fused pass: both orders, both passes, agreeing."""
+    from benchmarks import fused_pass
+    from logitlab._loss import _FUSED_MIN_ROWS
+
+    fused_pass.main(["--rows", str(_FUSED_MIN_ROWS + 1), "--cols", "3", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert out.count("compiled min") == 2 and "C order" in out and "F order" in out

@@ -1,0 +1,65 @@
+"""One large-n value+gradient pass, compiled against numpy, in both memory orders:
+``python -m benchmarks.fused_pass [--rows 1000000] [--cols 100] [--repeats 9]``.
+
+Reproduces the per-pass figures of docs/benchmarks.md ("Eighth session"): W1's shape, standard
+normal X, the logit loss with 0/1 outcomes and unit weights, in C order and in Fortran order
+(what pandas hands over). The two passes run in turn, round after round (a slow spell of a
+shared host falls on both), at a new point each round, and must agree to round-off. Prints the
+minimum and median wall time of each.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from logitlab import _loss
+from logitlab._data import unit_weights
+from logitlab._links import get_link
+
+
+def interleaved(X, y, repeats):
+    """{"compiled" / "numpy": [seconds per pass]} on X, alternating, with a new theta each round."""
+    if _loss._fused is None:
+        raise SystemExit("logitlab._fused is not built: reinstall with a C compiler (pip install -e .)")
+    loss = _loss.BinaryLoss(X, y, unit_weights(len(y)), get_link("logit"), True)
+    rng = np.random.default_rng(0)
+    times = {"compiled": [], "numpy": []}
+    compiled = _loss._fused
+    try:
+        for _ in range(repeats):
+            theta = rng.normal(size=X.shape[1] + 1) * 0.1
+            results = {}
+            for name in times:
+                _loss._fused = compiled if name == "compiled" else None
+                loss._cache.clear()
+                start = time.perf_counter()
+                results[name] = loss.value_grad(theta)
+                times[name].append(time.perf_counter() - start)
+            (f1, g1), (f2, g2) = results.values()
+            assert abs(f1 - f2) <= 1e-12 * abs(f2) and np.allclose(g1, g2, rtol=1e-10, atol=1e-14)
+    finally:
+        _loss._fused = compiled
+    return times
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--cols", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((args.rows, args.cols))
+    y = (rng.random(args.rows) < 0.5).astype(np.int8)
+    for order in ("C", "F"):
+        X = np.asarray(X, order=order)  # one copy of X at a time
+        times = interleaved(X, y, args.repeats)
+        print(f"{order} order, {args.rows} x {args.cols}: " + "; ".join(
+            f"{name} min {min(t):.4f} s, median {statistics.median(t):.4f} s" for name, t in times.items()))
+
+
+if __name__ == "__main__":
+    main()
