@@ -1,7 +1,8 @@
-"""The one compiled part of logitlab: the large-n logistic pass (src/logitlab/_fused.c).
+"""The one compiled part of logitlab: the large-n passes of dense fits (src/logitlab/_fused.c),
+the logistic value+gradient in one read of X and the weighted Gram matrix of Hessians.
 
 Everything else is in pyproject.toml. The extension is optional: without a C compiler the
-package installs with a warning and the same pass runs in numpy, about 1.5 times slower.
+package installs with a warning and the same passes run in numpy and BLAS, about 1.5 times slower.
 """
 import sys
 

@@ -1,4 +1,6 @@
-/* The large-n logistic pass in one read of X: value, gradient and linear predictor.
+/* The large-n passes of dense fits, in C:
+ * - logit_pass: the logistic value, gradient and linear predictor in one read of X;
+ * - weighted_gram: the Hessian / information sum_i D_i x~_i x~_i^T (further below).
  *
  * numpy needs two products per block of rows (X w, then X^T r), and the second one reads the
  * block again: on these machines a large fit's pass is bound by memory traffic, so a second
@@ -28,6 +30,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Compiled for the machine's widest vector unit, chosen at load time through an ifunc (x86-64,
@@ -146,10 +149,169 @@ static void logit_columns(const double *X, Py_ssize_t n, Py_ssize_t d, Py_ssize_
     *gsum_out = gsum;
 }
 
+/* ---- The weighted Gram matrix: G += sum_i D_i x~_i x~_i^T (x~_i = [1, x_i] with an intercept) ----
+ *
+ * The Hessian and the information of a large dense fit. OpenBLAS's syrk reaches ~16 GFLOP/s on a
+ * core here for this shape (n x ~100 into 100 x 100; gemm reaches ~38 on square matrices), and
+ * numpy first needs the rows scaled by sqrt(D_i) in a separate sweep. Here rows go by blocks of
+ * ~128 (about 256 KB, in L2): each block is copied into P (padded rows, the intercept's ones
+ * first) and Q = D P, then every tile of the upper triangle of G, R rows by R_V vectors, is
+ * accumulated in registers over the block's rows from one broadcast of Q and R_V loads of P
+ * (the micro-kernel of a GEMM). Tiles that cross the diagonal skip the vectors left of it. At
+ * 500,000 x 100 on one core: 0.18-0.26 s against numpy's blocked syrk 0.32-0.43 s.
+ *
+ * X comes with any strides (C or Fortran order, and every k-th row of either: the sampled
+ * Hessians of large fits). The tile shape follows the vector unit, chosen at run time: 8 x 3
+ * AVX-512 vectors (24 accumulators of 32 registers), 4 x 2 AVX2 or SSE2 vectors. */
+#if defined(__GNUC__) && !defined(LOGITLAB_SCALAR_GRAM)
+#define GRAM_KERNEL(SUF, W, R, VMAX, TARGET)                                                      \
+typedef double vec_##SUF __attribute__((vector_size(8 * W), aligned(8)));                      \
+TARGET static inline __attribute__((always_inline)) void                                           \
+tile_##SUF(const double *P, const double *Q, Py_ssize_t rows, Py_ssize_t ps, double *Gl,          \
+           Py_ssize_t j0, Py_ssize_t k0, int V)                                                    \
+{                                                                                                  \
+    vec_##SUF acc[R][VMAX], a[VMAX];                                                               \
+    for (int r = 0; r < R; r++)                                                                    \
+        for (int v = 0; v < V; v++)                                                                \
+            memcpy(&acc[r][v], Gl + (j0 + r) * ps + k0 + v * W, sizeof(vec_##SUF));              \
+    for (Py_ssize_t i = 0; i < rows; i++) {                                                       \
+        const double *p = P + i * ps + k0, *q = Q + i * ps + j0;                                   \
+        for (int v = 0; v < V; v++)                                                                \
+            memcpy(&a[v], p + v * W, sizeof(vec_##SUF));                                          \
+        for (int r = 0; r < R; r++) {                                                              \
+            vec_##SUF b = q[r] - (vec_##SUF){0}; /* a broadcast (x - 0 is x, exactly) */          \
+            for (int v = 0; v < V; v++)                                                            \
+                acc[r][v] += b * a[v];                                                             \
+        }                                                                                          \
+    }                                                                                              \
+    for (int r = 0; r < R; r++)                                                                    \
+        for (int v = 0; v < V; v++)                                                                \
+            memcpy(Gl + (j0 + r) * ps + k0 + v * W, &acc[r][v], sizeof(vec_##SUF));              \
+}                                                                                                  \
+/* every tile of the upper triangle, for one packed block of rows */                             \
+TARGET static void gram_block_##SUF(const double *P, const double *Q, Py_ssize_t rows,           \
+                                    Py_ssize_t ps, double *Gl, Py_ssize_t m)                       \
+{                                                                                                  \
+    for (Py_ssize_t k0 = 0; k0 < m; k0 += W * VMAX) {                                              \
+        Py_ssize_t k_end = k0 + W * VMAX;                                                          \
+        if (k_end > (m + W - 1) / W * W)                                                           \
+            k_end = (m + W - 1) / W * W;                                                           \
+        for (Py_ssize_t j0 = 0; j0 < k_end && j0 < m; j0 += R) {                                   \
+            Py_ssize_t k_start = j0 / W * W < k0 ? k0 : j0 / W * W;                                \
+            int V = (int)((k_end - k_start) / W);                                                  \
+            /* constant V: the accumulators stay in registers */                                  \
+            if (V == 1)                                                                            \
+                tile_##SUF(P, Q, rows, ps, Gl, j0, k_start, 1);                                    \
+            else if (V == 2)                                                                       \
+                tile_##SUF(P, Q, rows, ps, Gl, j0, k_start, 2);                                    \
+            else                                                                                   \
+                tile_##SUF(P, Q, rows, ps, Gl, j0, k_start, VMAX);                                 \
+        }                                                                                          \
+    }                                                                                              \
+}
+#if defined(__x86_64__) || defined(__i386__)
+#define GRAM_X86 1
+GRAM_KERNEL(avx512, 8, 8, 3, __attribute__((target("avx512f"))))
+GRAM_KERNEL(avx2, 4, 4, 2, __attribute__((target("avx2,fma"))))
+#endif
+GRAM_KERNEL(base, 2, 4, 2, )
+#define GRAM_WIDTH_BASE 2
+#else /* no vector extensions: one column of G at a time */
+#define GRAM_WIDTH_BASE 1
+static void gram_block_base(const double *P, const double *Q, Py_ssize_t rows, Py_ssize_t ps,
+                            double *Gl, Py_ssize_t m)
+{
+    for (Py_ssize_t i = 0; i < rows; i++)
+        for (Py_ssize_t j = 0; j < m; j++)
+            for (Py_ssize_t k = j; k < m; k++)
+                Gl[j * ps + k] += Q[i * ps + j] * P[i * ps + k];
+}
+#endif
+
+#ifndef GRAM_BLOCK_DOUBLES
+#define GRAM_BLOCK_DOUBLES (1 << 14) /* P and Q together ~256 KB */
+#endif
+
+typedef void (*gram_block_fn)(const double *, const double *, Py_ssize_t, Py_ssize_t, double *,
+                              Py_ssize_t);
+
+/* the widest kernel the machine runs, no wider than `widest` vectors (0: any; the tests ask for
+ * each one): its vector width W and tile rows R */
+static gram_block_fn gram_kernel(int widest, Py_ssize_t *W, Py_ssize_t *R)
+{
+    (void)widest;
+#ifdef GRAM_X86
+    if ((widest == 0 || widest >= 8) && __builtin_cpu_supports("avx512f"))
+        return *W = 8, *R = 8, gram_block_avx512;
+    if ((widest == 0 || widest >= 4) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return *W = 4, *R = 4, gram_block_avx2;
+#endif
+    *W = GRAM_WIDTH_BASE, *R = 4;
+    return gram_block_base;
+}
+
+/* Rows [start, start + rows) of X (element (i, j) at X[i * rs + j * cs]) into P, as x~_i, and
+ * Q = D P. Padding columns stay zero from the allocation. */
+static void pack_rows(const double *X, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t d, int intercept,
+                      Py_ssize_t start, Py_ssize_t rows, const double *D, double *P, double *Q,
+                      Py_ssize_t ps)
+{
+    Py_ssize_t m = d + intercept;
+    if (cs == 1) { /* rows contiguous */
+        for (Py_ssize_t k = 0; k < rows; k++) {
+            const double *x = X + (start + k) * rs;
+            double *p = P + k * ps + intercept;
+            memcpy(p, x, sizeof(double) * d);
+        }
+    } else { /* a column at a time, each read contiguously in Fortran order */
+        for (Py_ssize_t j = 0; j < d; j++) {
+            const double *c = X + j * cs + start * rs;
+            double *p = P + j + intercept;
+            for (Py_ssize_t k = 0; k < rows; k++)
+                p[k * ps] = c[k * rs];
+        }
+    }
+    for (Py_ssize_t k = 0; k < rows; k++) {
+        double *p = P + k * ps, *q = Q + k * ps, dk = D[k];
+        if (intercept)
+            p[0] = 1.0;
+        for (Py_ssize_t j = 0; j < m; j++)
+            q[j] = dk * p[j];
+    }
+}
+
+/* G[j, k] += sum_{lo <= i < hi} D[i - lo] x~_ij x~_ik for j <= k (the lower triangle is left as
+ * it is). Returns -1 when memory runs out. */
+static int gram_rows(const double *X, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t d, int intercept,
+                     Py_ssize_t lo, Py_ssize_t hi, const double *D, double *G, int widest)
+{
+    Py_ssize_t W, R, m = d + intercept;
+    gram_block_fn block = gram_kernel(widest, &W, &R);
+    /* rows of P, Q and the local G: whole vectors, and room for a last tile's R rows */
+    Py_ssize_t ps = (m + W - 1) / W * W + R;
+    Py_ssize_t nb = GRAM_BLOCK_DOUBLES / ps; /* rows per block: P and Q together in L2 */
+    nb = nb < 16 ? 16 : nb > 256 ? 256 : nb;
+    size_t bytes = sizeof(double) * (size_t)(2 * nb * ps + ps * ps) + 64;
+    char *raw = PyMem_RawCalloc(1, bytes);
+    if (!raw)
+        return -1;
+    double *P = (double *)(((uintptr_t)raw + 63) & ~(uintptr_t)63), *Q = P + nb * ps, *Gl = Q + nb * ps;
+    for (Py_ssize_t start = lo; start < hi; start += nb) {
+        Py_ssize_t rows = hi - start < nb ? hi - start : nb;
+        pack_rows(X, rs, cs, d, intercept, start, rows, D + (start - lo), P, Q, ps);
+        block(P, Q, rows, ps, Gl, m);
+    }
+    for (Py_ssize_t j = 0; j < m; j++)
+        for (Py_ssize_t k = j; k < m; k++)
+            G[j * m + k] += Gl[j * ps + k];
+    PyMem_RawFree(raw);
+    return 0;
+}
+
 /* A contiguous buffer of `count` items of format `fmt` ("d" float64, "b" int8): C-contiguous,
  * or for X either order (`contiguity` PyBUF_ANY_CONTIGUOUS). */
 static int take_as(PyObject *obj, Py_buffer *view, int contiguity, int writable, const char *fmt,
-                   Py_ssize_t count, const char *name)
+                   Py_ssize_t count, const char *name, const char *fn)
 {
     int flags = contiguity | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
     if (PyObject_GetBuffer(obj, view, flags) < 0)
@@ -158,8 +320,8 @@ static int take_as(PyObject *obj, Py_buffer *view, int contiguity, int writable,
     if (got[0] == '<' || got[0] == '=' || got[0] == '@')
         got++;
     if (strcmp(got, fmt) != 0 || view->len != count * view->itemsize) {
-        PyErr_Format(PyExc_ValueError, "_fused.logit_pass: %s must hold %zd items of format '%s' "
-                     "(got format '%s', %zd bytes)", name, count, fmt, got, view->len);
+        PyErr_Format(PyExc_ValueError, "_fused.%s: %s must hold %zd items of format '%s' "
+                     "(got format '%s', %zd bytes)", fn, name, count, fmt, got, view->len);
         PyBuffer_Release(view);
         return -1;
     }
@@ -169,7 +331,7 @@ static int take_as(PyObject *obj, Py_buffer *view, int contiguity, int writable,
 static int take(PyObject *obj, Py_buffer *view, int writable, const char *fmt, Py_ssize_t count,
                 const char *name)
 {
-    return take_as(obj, view, PyBUF_C_CONTIGUOUS, writable, fmt, count, name);
+    return take_as(obj, view, PyBUF_C_CONTIGUOUS, writable, fmt, count, name, "logit_pass");
 }
 
 static PyObject *logit_pass(PyObject *self, PyObject *args)
@@ -187,7 +349,7 @@ static PyObject *logit_pass(PyObject *self, PyObject *args)
     }
     Py_buffer X = {0}, w = {0}, offset = {0}, y = {0}, s = {0}, eta = {0}, g = {0};
     int has_offset = offset_obj != Py_None, has_s = s_obj != Py_None, ok = 0;
-    if (take_as(X_obj, &X, PyBUF_ANY_CONTIGUOUS, 0, "d", n * d, "X") < 0)
+    if (take_as(X_obj, &X, PyBUF_ANY_CONTIGUOUS, 0, "d", n * d, "X", "logit_pass") < 0)
         return NULL;
     int rows_first = PyBuffer_IsContiguous(&X, 'C');
     if (X.ndim == 2 && (X.shape[0] != n || X.shape[1] != d)) {
@@ -245,16 +407,75 @@ release_X:
     return ok ? Py_BuildValue("dd", value, gsum) : NULL;
 }
 
+
+static PyObject *weighted_gram(PyObject *self, PyObject *args)
+{
+    (void)self;
+    PyObject *X_obj, *D_obj, *G_obj;
+    Py_ssize_t lo, hi;
+    int intercept, widest = 0;
+    if (!PyArg_ParseTuple(args, "OOOnnp|i:weighted_gram", &X_obj, &D_obj, &G_obj, &lo, &hi, &intercept,
+                          &widest))
+        return NULL;
+    Py_buffer X = {0}, D = {0}, G = {0};
+    if (PyObject_GetBuffer(X_obj, &X, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+        return NULL;
+    const char *fmt = X.format ? X.format : "B";
+    if (fmt[0] == '<' || fmt[0] == '=' || fmt[0] == '@')
+        fmt++;
+    int ok = 0;
+    if (strcmp(fmt, "d") != 0 || X.ndim != 2 || X.strides[0] <= 0 || X.strides[1] <= 0
+            || X.strides[0] % 8 || X.strides[1] % 8) {
+        PyErr_Format(PyExc_ValueError, "_fused.weighted_gram: X must be a 2-D float64 array with "
+                     "positive strides (got format '%s', %d dimension(s))", fmt, X.ndim);
+        goto release_X;
+    }
+    Py_ssize_t n = X.shape[0], d = X.shape[1], m = d + intercept;
+    if (lo < 0 || hi < lo || hi > n) {
+        PyErr_Format(PyExc_ValueError, "_fused.weighted_gram: need 0 <= lo <= hi <= n = %zd", n);
+        goto release_X;
+    }
+    if (take_as(D_obj, &D, PyBUF_C_CONTIGUOUS, 0, "d", hi - lo, "D (one weight per row lo..hi)",
+                "weighted_gram") < 0)
+        goto release_X;
+    if (take_as(G_obj, &G, PyBUF_C_CONTIGUOUS, 1, "d", m * m, "G (m x m, m = d + intercept)",
+                "weighted_gram") < 0)
+        goto release_D;
+    int failed;
+    Py_BEGIN_ALLOW_THREADS
+    failed = gram_rows((const double *)X.buf, X.strides[0] / 8, X.strides[1] / 8, d, intercept, lo,
+                       hi, (const double *)D.buf, (double *)G.buf, widest);
+    Py_END_ALLOW_THREADS
+    if (failed)
+        PyErr_NoMemory();
+    else
+        ok = 1;
+    PyBuffer_Release(&G);
+release_D:
+    PyBuffer_Release(&D);
+release_X:
+    PyBuffer_Release(&X);
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"logit_pass", logit_pass, METH_VARARGS,
      "logit_pass(X, n, d, w, b, offset, y, s, s0, eta, g, lo, hi) -> (value, gsum)\n\n"
      "Rows [lo, hi) of float64 X (n x d, C or Fortran order) in one read: writes eta, adds the rows'\n"
      "gradient into g, returns sum s_i nll_i and sum r_i (offset and s may be None; s0 is\n"
      "then every row's s). y holds 0/1 as int8 or float64."},
+    {"weighted_gram", weighted_gram, METH_VARARGS,
+     "weighted_gram(X, D, G, lo, hi, intercept, widest=0)\n\n"
+     "Adds sum_{lo <= i < hi} D[i - lo] x~_i x~_i^T into the upper triangle (j <= k) of G (m x m,\n"
+     "C order, m = d + intercept; x~_i = [1, x_i] with an intercept) for float64 X (n x d) with any\n"
+     "positive strides. The lower triangle of G is left as it is. widest > 0 caps the vector width\n"
+     "(in doubles) of the kernel used: the tests check each one."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fused",
-                                    "One-read logistic value+gradient pass (see _fused.c).", -1,
+                                    "The large-n passes: one-read logistic value+gradient, weighted Gram matrix (see _fused.c).", -1,
                                     methods, NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__fused(void) { return PyModule_Create(&module); }
