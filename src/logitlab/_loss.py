@@ -537,6 +537,23 @@ class BinaryLoss:
         # sparse: D u is formed block by block inside the product (no n-vector for it)
         return self._xt_sparse(D.__getitem__, u), u
 
+    def state_at(self, theta):
+        """What the loss keeps at theta, its linear predictor and value (None without a kept
+        predictor), for ``restore_state`` on a loss rebuilt from the same data: inference after a
+        fit then starts where the fit ended, without a pass over X for the log-likelihood (W7:
+        0.06 s)."""
+        entry = self._cache.find(theta)
+        if entry is None or entry[1] is None:
+            return None
+        return {"eta": entry[1], "value": entry[2].get("value")}
+
+    def restore_state(self, theta, state):
+        """Keep ``state_at(theta)`` of another loss on the same data (a copy of its predictor:
+        a solver may update a kept predictor in place)."""
+        self._cache.put(theta, state["eta"].copy())
+        if state["value"] is not None:
+            self._cache.entries[-1][2]["value"] = state["value"]
+
     def take_predictor(self, theta):
         """The linear predictor at theta, handed over for the caller to update in place: a
         solver that sums eta + X~ s over its CG steps then needs no second n-vector. The cache

@@ -24,6 +24,7 @@ from ._design import check_full_rank
 from ._errors import DataError, ParameterError, SeparationWarning
 from ._fit import FitSpec, build_loss, fit_one, warn_if_not_converged
 from ._links import LINKS, get_link
+from ._loss import BinaryLoss
 from ._penalties import PENALTIES
 from ._separation import check_separation as _check_separation
 from ._stats_api import InferenceMixin  # statistics methods: summary, conf_int, tests (logitlab.inference)
@@ -170,17 +171,20 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         warm = self._warm_thetas(kind, K, d)
         if kind in ("binary", "multinomial"):
             y_fit = target.codes  # binary: 0/1 codes, used by the loss as they are
-            result, separation = self._fit_single(X, y_fit, weights, offset, spec, K, names,
-                                                  warm[0] if warm else None, "the model")
+            result, separation, loss = self._fit_single(X, y_fit, weights, offset, spec, K, names,
+                                                        warm[0] if warm else None, "the model")
             results = [result]
+            # the predictor at the estimate, for the rebuilt loss of inference (_fitted_objective)
+            at_estimate = loss.state_at(result.theta) if isinstance(loss, BinaryLoss) else None
         else:  # one binary model per class (ovr) or per label column (multilabel)
             fits = []
             for k in range(K):
                 yk = target.codes[:, k] if kind == "multilabel" else (target.codes == k).astype(float)
                 label = f"label {k}" if kind == "multilabel" else f"class {target.classes.tolist()[k]!r} vs rest"
                 fits.append(self._fit_single(X, yk, weights, offset, spec, 2, names,
-                                             warm[k] if warm else None, label))
+                                             warm[k] if warm else None, label)[:2])
             results, separation = [r for r, _ in fits], [s for _, s in fits]
+            at_estimate = None
 
         # everything succeeded: only now touch the estimator's public state
         validate_data(self, X_in, reset=True, skip_check_array=True)
@@ -200,7 +204,8 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([r.n_iter for r in results], dtype=np.int32)
         self.converged_ = all(r.converged for r in results)
         self.objective_ = float(sum(r.objective for r in results))
-        self._training = dict(X=X, codes=target.codes, weights=weights, offset=offset, names=names)
+        self._training = dict(X=X, codes=target.codes, weights=weights, offset=offset, names=names,
+                              at_estimate=at_estimate)
         return self
 
     def _model_kind(self, target):
@@ -241,7 +246,7 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             warnings.warn(f"{what}: {separation.message()}", SeparationWarning, stacklevel=3)
         elif not result.converged:
             warn_if_not_converged(result, spec, what)
-        return result, separation
+        return result, separation, loss
 
     def _fitted_objective(self):
         """(loss, objective, theta) at the fitted coefficients of a binary or multinomial model,
@@ -257,6 +262,8 @@ class LogisticRegression(InferenceMixin, ClassifierMixin, BaseEstimator):
             return _dask.fitted_objective(self)
         spec = self._spec(self.alpha_)
         loss = build_loss(t["X"], t["codes"], t["weights"], t["offset"], spec, self.classes_.size)
+        if t.get("at_estimate") is not None:
+            loss.restore_state(self.fit_result_.theta, t["at_estimate"])
         return loss, build_objective(loss, spec), self.fit_result_.theta
 
     # -- prediction -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from .._data import is_unit
 from .fitinfo import fit_info
 from .refit import constrained_minimum
 
@@ -73,13 +74,7 @@ def model_statistics(model):
     max_cs = 1 - np.exp(2 * ll0 / W)
     out["cox_snell_r2"] = cox_snell
     out["nagelkerke_r2"] = cox_snell / max_cs if max_cs > 0 else np.nan
-    if info.kind == "binary":
-        mu = loss.link.inverse(loss.eta(info.theta))
-        s, y = loss.weights, loss.y
-        w1, w0 = s * y, s * (1 - y)
-        out["tjur_r2"] = float(w1 @ mu / w1.sum() - w0 @ mu / w0.sum()) if w1.sum() > 0 and w0.sum() > 0 else np.nan
-    else:
-        out["tjur_r2"] = np.nan
+    out["tjur_r2"] = _tjur_r2(loss, info.theta) if info.kind == "binary" else np.nan
     base = getattr(est, "_firth_base", None)
     if base is not None:
         b = model_statistics(base)
@@ -88,6 +83,23 @@ def model_statistics(model):
         out["firth_correction"] = info.correction
     info._cache["stats"] = out
     return out
+
+
+def _tjur_r2(loss, theta):
+    """Tjur's coefficient of discrimination: the weighted mean fitted probability of the events
+    minus that of the non-events (y may be fractional: row i counts y_i as event, 1 - y_i as
+    non-event). The non-events' sums are the totals minus the events' (no n-vectors for them)."""
+    mu = loss.link.inverse(loss.eta(theta))
+    s, y = loss.weights, loss.y
+    if is_unit(s):
+        events, event_mu, total, total_mu = float(y.sum()), float(mu @ y), float(len(mu)), float(mu.sum())
+    else:
+        sy = s * y
+        events, event_mu, total, total_mu = float(sy.sum()), float(sy @ mu), float(s.sum()), float(s @ mu)
+    non_events = total - events
+    if events <= 0 or non_events <= 0:
+        return np.nan
+    return event_mu / events - (total_mu - event_mu) / non_events
 
 
 def log_likelihood(model):
