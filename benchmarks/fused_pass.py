@@ -1,11 +1,14 @@
-"""One large-n value+gradient pass, compiled against numpy, in both memory orders:
-``python -m benchmarks.fused_pass [--rows 1000000] [--cols 100] [--repeats 9]``.
+"""The large-n passes of ``_fused.c``, compiled against numpy, in both memory orders:
+``python -m benchmarks.fused_pass [--rows 1000000] [--cols 100] [--repeats 9] [--what pass,hessian]``.
 
-Reproduces the per-pass figures of docs/benchmarks.md ("Eighth session"): W1's shape, standard
-normal X, the logit loss with 0/1 outcomes and unit weights, in C order and in Fortran order
-(what pandas hands over). The two passes run in turn, round after round (a slow spell of a
-shared host falls on both), at a new point each round, and must agree to round-off. Prints the
-minimum and median wall time of each.
+Reproduces the per-pass and Hessian figures of docs/benchmarks.md (eighth and ninth sessions):
+W1's shape, standard normal X, the logit loss with 0/1 outcomes and unit weights, in C order
+and in Fortran order (what pandas hands over). ``pass`` times one value+gradient pass (the
+compiled pass against numpy's blocks); ``hessian`` the full Hessian with its predictor (the
+compiled Gram kernel against BLAS syrk on sqrt(D)-scaled row blocks), as W7's information. The
+two routes run in turn, round after round (a slow spell of a shared host falls on both), at a
+new point each round, and must agree to round-off. Prints the minimum and median wall time of
+each.
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ from logitlab._data import unit_weights
 from logitlab._links import get_link
 
 
-def interleaved(X, y, repeats):
-    """{"compiled" / "numpy": [seconds per pass]} on X, alternating, with a new theta each round."""
+def interleaved(X, y, repeats, what="pass"):
+    """{"compiled" / "numpy": [seconds]} of one ``what`` ("pass": value and gradient;
+    "hessian": the full Hessian) on X, alternating, with a new theta each round."""
     if _loss._fused is None:
         raise SystemExit("logitlab._fused is not built: reinstall with a C compiler (pip install -e .)")
     loss = _loss.BinaryLoss(X, y, unit_weights(len(y)), get_link("logit"), True)
@@ -35,14 +39,22 @@ def interleaved(X, y, repeats):
             for name in times:
                 _loss._fused = compiled if name == "compiled" else None
                 loss._cache.clear()
+                loss._full_hessian = None
                 start = time.perf_counter()
-                results[name] = loss.value_grad(theta)
+                results[name] = loss.value_grad(theta) if what == "pass" else loss.hessian(theta)
                 times[name].append(time.perf_counter() - start)
-            (f1, g1), (f2, g2) = results.values()
-            assert abs(f1 - f2) <= 1e-12 * abs(f2) and np.allclose(g1, g2, rtol=1e-10, atol=1e-14)
+            _check_agreement(what, *results.values())
     finally:
         _loss._fused = compiled
     return times
+
+
+def _check_agreement(what, fast, slow):
+    if what == "pass":
+        (f1, g1), (f2, g2) = fast, slow
+        assert abs(f1 - f2) <= 1e-12 * abs(f2) and np.allclose(g1, g2, rtol=1e-10, atol=1e-14)
+    else:
+        assert np.allclose(fast, slow, rtol=1e-12, atol=1e-15)
 
 
 def main(argv=None):
@@ -50,15 +62,21 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cols", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--what", default="pass,hessian",
+                        help="comma-separated: pass (value+gradient), hessian (the full Hessian)")
     args = parser.parse_args(argv)
+    whats = args.what.split(",")
+    if not whats or set(whats) - {"pass", "hessian"}:
+        parser.error(f"--what takes pass and/or hessian, comma-separated; got {args.what!r}")
     rng = np.random.default_rng(1)
     X = rng.standard_normal((args.rows, args.cols))
     y = (rng.random(args.rows) < 0.5).astype(np.int8)
     for order in ("C", "F"):
         X = np.asarray(X, order=order)  # one copy of X at a time
-        times = interleaved(X, y, args.repeats)
-        print(f"{order} order, {args.rows} x {args.cols}: " + "; ".join(
-            f"{name} min {min(t):.4f} s, median {statistics.median(t):.4f} s" for name, t in times.items()))
+        for what in whats:
+            times = interleaved(X, y, args.repeats, what)
+            print(f"{what}, {order} order, {args.rows} x {args.cols}: " + "; ".join(
+                f"{name} min {min(t):.4f} s, median {statistics.median(t):.4f} s" for name, t in times.items()))
 
 
 if __name__ == "__main__":

@@ -382,11 +382,16 @@ def test_cluster_memory_sees_a_workers_short_lived_buffer(client):
 
 
 def test_the_fused_pass_benchmark_runs_both_orders(capsys):
-    """``python -m benchmarks.fused_pass`` (docs/benchmarks.md's per-pass figures) at the
-    smallest size that takes the fused pass: both orders, both passes, agreeing."""
+    """``python -m benchmarks.fused_pass`` (docs/benchmarks.md's per-pass and Hessian figures)
+    at the smallest size that takes the fused pass and the blocked Hessian: both orders, both
+    routes, agreeing."""
     from benchmarks import fused_pass
-    from logitlab._loss import _FUSED_MIN_ROWS
+    from logitlab._loss import _BLOCKED_MIN_ENTRIES, _FUSED_MIN_ROWS
 
-    fused_pass.main(["--rows", str(_FUSED_MIN_ROWS + 1), "--cols", "3", "--repeats", "1"])
+    rows, cols = _FUSED_MIN_ROWS + 1, 9
+    assert rows * (cols + 1) >= _BLOCKED_MIN_ENTRIES
+    fused_pass.main(["--rows", str(rows), "--cols", str(cols), "--repeats", "1"])
     out = capsys.readouterr().out
-    assert out.count("compiled min") == 2 and "C order" in out and "F order" in out
+    assert out.count("compiled min") == 4 and "pass, C order" in out and "hessian, F order" in out
+    with pytest.raises(SystemExit):
+        fused_pass.main(["--what", "gram"])
