@@ -405,6 +405,11 @@ def test_inference_starts_from_the_fits_predictor_without_a_pass_over_X(monkeypa
     assert not np.shares_memory(info.loss.eta(theta), t["at_estimate"]["eta"])  # a copy
     m.summary()  # information, statistics and intervals from the kept predictor
     monkeypatch.undo()
+    m.set_params(link="probit")  # another model form since the fit: its own predictor and value
+    probit = build_loss(t["X"], t["codes"], t["weights"], t["offset"], m._spec(m.alpha_))
+    m.__dict__.pop("_inference_cache", None)
+    assert inf.fit_info(m).loglike() == pytest.approx(-probit.sw_sum * probit.value(theta), rel=1e-13)
+    assert inf.fit_info(m).loglike() != pytest.approx(expected_ll, rel=1e-6)
     m2 = LogisticRegression(penalty=None, multiclass="ovr").fit(X, rng.integers(0, 3, 3000))
     assert m2._training["at_estimate"] is None  # one model per class: nothing handed over
 

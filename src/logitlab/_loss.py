@@ -545,14 +545,20 @@ class BinaryLoss:
         entry = self._cache.find(theta)
         if entry is None or entry[1] is None:
             return None
-        return {"eta": entry[1], "value": entry[2].get("value")}
+        return {"eta": entry[1], "value": entry[2].get("value"), "model": self._model_form()}
 
     def restore_state(self, theta, state):
         """Keep ``state_at(theta)`` of another loss on the same data (a copy of its predictor:
-        a solver may update a kept predictor in place)."""
+        a solver may update a kept predictor in place). A loss of another form (the estimator's
+        link or intercept changed since the fit) ignores it and computes its own."""
+        if state["model"] != self._model_form():
+            return
         self._cache.put(theta, state["eta"].copy())
         if state["value"] is not None:
             self._cache.entries[-1][2]["value"] = state["value"]
+
+    def _model_form(self):
+        return self.link.name, self.fit_intercept
 
     def take_predictor(self, theta):
         """The linear predictor at theta, handed over for the caller to update in place: a
