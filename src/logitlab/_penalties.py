@@ -15,7 +15,7 @@ from scipy import linalg
 from scipy.linalg import lapack
 
 from ._errors import ParameterError
-from ._loss import same_point
+from ._loss import _fused, same_point
 from ._threads import single_threaded_blas
 
 PENALTIES = ("none", "l2", "l1", "elasticnet", "firth")
@@ -81,22 +81,29 @@ class Firth:
         """(log det I, lower Cholesky factor L of I, Fisher weights W, mu, Xs, I) at theta, cached:
         value, gradient, hat values and Newton's matrix at one point share them.
 
-        Small designs (n p^2 < 5e7): I = Xs Xs^T from Xs = X~^T sqrt(W), which the hat values
-        reuse, on one BLAS thread. Larger ones: I from the loss (its blocked passes; Xs None)."""
+        Small designs (n p^2 < 5e7), on one core: I from the transposed design by the compiled
+        kernel (``_fused.column_gram``), or without it I = Xs Xs^T from Xs = X~^T sqrt(W), which
+        the hat values reuse. Larger ones: I from the loss (its blocked passes). Xs is None but
+        for numpy's small route."""
         if self._cache_theta is not None and same_point(self._cache_theta, theta):
             return self._cached
         loss = self.loss
         mu = loss.mean(theta)
         W = loss.s * mu * (1.0 - mu)  # logit Fisher weights, mean-scaled (as loss.hessian_weights)
         Xt = self._design_transposed()
-        if Xt.size * Xt.shape[0] < _SMALL_PRODUCT:
+        Xs = None
+        if not self._small:
+            info = loss.hessian(theta)
+        elif _fused is not None:
+            upper = np.zeros((loss.p, loss.p))
+            _fused.column_gram(Xt, loss.p, loss.n, np.ascontiguousarray(W, dtype=np.float64), upper)
+            info = upper + np.triu(upper, 1).T
+        else:
             # into a kept buffer: only the cached point's pieces are ever read, and a fresh
             # (p, n) array per point cost more than the product (page faults, W8: 0.55 ms)
             Xs = np.multiply(Xt, np.sqrt(W), out=self._buffer(0))
             with single_threaded_blas():
                 info = Xs @ Xs.T  # numpy's syrk
-        else:
-            Xs, info = None, loss.hessian(theta)
         try:
             L = linalg.cholesky(info, lower=True, check_finite=False)
             logdet = 2.0 * np.sum(np.log(np.diag(L)))
@@ -105,8 +112,15 @@ class Firth:
         if not np.isfinite(logdet):  # an information with NaN or inf (absurd theta)
             L, logdet = None, -np.inf
         self._cached = (logdet, L, W, mu, Xs, info)
+        self._derived = {}  # what is computed from the pieces at this point: "B", "hat"
         self._cache_theta = theta.copy()
         return self._cached
+
+    @property
+    def _small(self):
+        """n p^2 below _SMALL_PRODUCT: the information and hat values on one core."""
+        Xt = self._design_transposed()
+        return Xt.size * Xt.shape[0] < _SMALL_PRODUCT
 
     def information(self, theta):
         """The Fisher information / sum(w) at theta (the loss's Hessian for the logit link),
@@ -130,17 +144,16 @@ class Firth:
         """B = L^-1 X~^T sqrt(W), (p, n): B^T B is the weighted hat matrix. One (p, p) x (p, n)
         product on the transposed design (no n-column triangular solve); kept for small designs
         (the hat values and ``curvature`` at one point share it)."""
-        pieces = self._pieces(theta)
-        if len(pieces) == 7:
-            return pieces[6]
-        _, L, W, _, Xs, _ = pieces
-        Linv = lapack.dtrtri(L, lower=1)[0]
-        if Xs is None:
-            return (Linv @ self._design_transposed()) * np.sqrt(W)
-        with single_threaded_blas():  # small: BLAS threads only slow this short, wide product
-            B = np.matmul(Linv, Xs, out=self._buffer(1))
-        self._cached = pieces + (B,)
-        return B
+        _, L, W, _, Xs, _ = self._pieces(theta)
+        if "B" not in self._derived:
+            Linv = lapack.dtrtri(L, lower=1)[0]
+            if Xs is None:
+                B = (Linv @ self._design_transposed()) * np.sqrt(W)
+            else:
+                with single_threaded_blas():  # small: BLAS threads only slow this short, wide product
+                    B = np.matmul(Linv, Xs, out=self._buffer(1))
+            self._derived["B"] = B
+        return self._derived["B"]
 
     def _buffer(self, k):
         """The k-th kept (p, n) buffer (0: Xs, 1: B)."""
@@ -151,9 +164,21 @@ class Firth:
 
     def hat(self, theta):
         """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p): the column
-        sums of squares of L^-1 X~^T W^1/2 (I = L L^T)."""
-        B = self._whitened(theta)
-        return np.einsum("ij,ij->j", B, B)
+        sums of squares of L^-1 X~^T W^1/2 (I = L L^T). Small designs with the compiled kernel
+        (``_fused.hat_values``): in one read of the transposed design, B not formed."""
+        _, L, W, _, _, _ = self._pieces(theta)
+        if "hat" not in self._derived:
+            if self._small and _fused is not None and L is not None:
+                Linv = np.ascontiguousarray(lapack.dtrtri(L, lower=1)[0])
+                h = np.empty(self.loss.n)
+                _fused.hat_values(self._design_transposed(), self.loss.p, self.loss.n, Linv,
+                                  np.ascontiguousarray(W, dtype=np.float64), h)
+            else:
+                B = self._whitened(theta)
+                h = np.einsum("ij,ij->j", B, B)
+            h.flags.writeable = False  # kept for the point: callers share it
+            self._derived["hat"] = h
+        return self._derived["hat"]
 
     def curvature(self, theta, v):
         """d^2/dt^2 of the penalty at theta + t v (t = 0), exactly: the part of the Hessian that
