@@ -382,9 +382,9 @@ def test_cluster_memory_sees_a_workers_short_lived_buffer(client):
 
 
 def test_the_fused_pass_benchmark_runs_both_orders(capsys):
-    """``python -m benchmarks.fused_pass`` (docs/benchmarks.md's per-pass and Hessian figures)
-    at the smallest size that takes the fused pass and the blocked Hessian: both orders, both
-    routes, agreeing."""
+    """``python -m benchmarks.fused_pass`` (docs/benchmarks.md's per-pass, Hessian and Firth
+    figures) at the smallest size that takes the fused pass and the blocked Hessian, and Firth's
+    pieces on a small design: both orders, both routes, agreeing."""
     from benchmarks import fused_pass
     from logitlab._loss import _BLOCKED_MIN_ENTRIES, _FUSED_MIN_ROWS
 
@@ -393,5 +393,8 @@ def test_the_fused_pass_benchmark_runs_both_orders(capsys):
     fused_pass.main(["--rows", str(rows), "--cols", str(cols), "--repeats", "1"])
     out = capsys.readouterr().out
     assert out.count("compiled min") == 4 and "pass, C order" in out and "hessian, F order" in out
+    fused_pass.main(["--rows", "500", "--cols", "4", "--repeats", "1", "--what", "firth"])
+    out = capsys.readouterr().out
+    assert out.count("compiled min") == 2 and "firth, F order, 500 x 4" in out
     with pytest.raises(SystemExit):
         fused_pass.main(["--what", "gram"])

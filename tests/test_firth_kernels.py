@@ -199,3 +199,28 @@ def test_firth_fit_tests_and_intervals_agree_by_both_routes(monkeypatch):
         ref = np.r_[r.intercept_, r.coef_.ravel(), r.bse(), r.pvalues(method="lr"),
                     np.asarray(r.conf_int(method="profile")).ravel()]
     np.testing.assert_allclose(got, ref, rtol=1e-7, atol=1e-10)
+
+
+def test_the_kernels_serve_large_n_up_to_64_parameters_and_not_beyond(monkeypatch):
+    """Up to 64 parameters the kernels take every n (here n p^2 above the bound of numpy's
+    one-core route, whose place they take: the same pieces as the loss's blocked Hessian);
+    beyond 64 numpy's products do, whatever n."""
+    n = int(_penalties._SMALL_PRODUCT / 21**2) + 1000
+    X, y, w = _firth_problem(n=n, d=20, seed=4)
+    theta = np.random.default_rng(2).standard_normal(21) * 0.2
+    v = np.ones(21)
+    compiled = _penalty_at(X, y, w, theta, v)
+    with monkeypatch.context() as m:
+        m.setattr(_penalties, "_fused", None)
+        plain = _penalty_at(X, y, w, theta, v)
+    for key in compiled:
+        np.testing.assert_allclose(compiled[key], plain[key], rtol=1e-10, atol=1e-14, err_msg=key)
+
+    wide = _firth_problem(n=300, d=_penalties._KERNEL_MAX_PARAMS, seed=5)  # p = 65 with the intercept
+    called = []
+    spy = type("Spy", (), {"column_gram": staticmethod(lambda *a: called.append(a)),
+                           "hat_values": staticmethod(lambda *a: called.append(a))})
+    monkeypatch.setattr(_penalties, "_fused", spy)
+    theta = np.zeros(_penalties._KERNEL_MAX_PARAMS + 1)
+    _penalty_at(*wide, theta, np.ones_like(theta))
+    assert called == []

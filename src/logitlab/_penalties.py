@@ -22,6 +22,11 @@ PENALTIES = ("none", "l2", "l1", "elasticnet", "firth")
 # Below this many multiply-adds a (p, p) x (p, n) product runs faster on one BLAS thread: a
 # short, wide product splits badly, and on a busy machine two threads were 30x slower here.
 _SMALL_PRODUCT = 5e7
+# Up to this many parameters Firth's information and hat values come from the compiled kernels
+# (``_fused.column_gram``, ``_fused.hat_values``) at any n: on one core they beat numpy's
+# products on both (n = 5,000, p = 64: 2.1 ms a point against 2.8; n = 1e6, p = 21: 46 ms
+# against 222 ms on two); at p = 100 the two tie, and the kernels' accumulators outgrow L2.
+_KERNEL_MAX_PARAMS = 64
 
 
 class ElasticNet:
@@ -74,6 +79,7 @@ class Firth:
         self.loss = loss
         self.l1 = np.zeros(loss.n_params)
         self._cache_theta = None
+        self._derived = {}  # computed from the cached point's pieces: "B", "hat"
         self._design_t = None
         self._buffers = None  # (p, n) arrays for Xs and B, reused point after point
 
@@ -81,10 +87,10 @@ class Firth:
         """(log det I, lower Cholesky factor L of I, Fisher weights W, mu, Xs, I) at theta, cached:
         value, gradient, hat values and Newton's matrix at one point share them.
 
-        Small designs (n p^2 < 5e7), on one core: I from the transposed design by the compiled
-        kernel (``_fused.column_gram``), or without it I = Xs Xs^T from Xs = X~^T sqrt(W), which
-        the hat values reuse. Larger ones: I from the loss (its blocked passes). Xs is None but
-        for numpy's small route."""
+        Up to 64 parameters with the extension: I from the transposed design by the compiled
+        kernel (``_fused.column_gram``). Else small designs (n p^2 < 5e7), on one core:
+        I = Xs Xs^T from Xs = X~^T sqrt(W), which the hat values reuse. Larger ones: I from the
+        loss (its blocked passes). Xs is None but for numpy's small route."""
         if self._cache_theta is not None and same_point(self._cache_theta, theta):
             return self._cached
         loss = self.loss
@@ -92,12 +98,12 @@ class Firth:
         W = loss.s * mu * (1.0 - mu)  # logit Fisher weights, mean-scaled (as loss.hessian_weights)
         Xt = self._design_transposed()
         Xs = None
-        if not self._small:
-            info = loss.hessian(theta)
-        elif _fused is not None:
+        if self._compiled():
             upper = np.zeros((loss.p, loss.p))
             _fused.column_gram(Xt, loss.p, loss.n, np.ascontiguousarray(W, dtype=np.float64), upper)
             info = upper + np.triu(upper, 1).T
+        elif not self._small:
+            info = loss.hessian(theta)
         else:
             # into a kept buffer: only the cached point's pieces are ever read, and a fresh
             # (p, n) array per point cost more than the product (page faults, W8: 0.55 ms)
@@ -112,13 +118,18 @@ class Firth:
         if not np.isfinite(logdet):  # an information with NaN or inf (absurd theta)
             L, logdet = None, -np.inf
         self._cached = (logdet, L, W, mu, Xs, info)
-        self._derived = {}  # what is computed from the pieces at this point: "B", "hat"
+        self._derived = {}
         self._cache_theta = theta.copy()
         return self._cached
 
+    def _compiled(self):
+        """The compiled kernels take the information and the hat values (asked at each call:
+        the tests and ``benchmarks.fused_pass`` switch the extension off)."""
+        return _fused is not None and self.loss.p <= _KERNEL_MAX_PARAMS
+
     @property
     def _small(self):
-        """n p^2 below _SMALL_PRODUCT: the information and hat values on one core."""
+        """n p^2 below _SMALL_PRODUCT: numpy's products on one core."""
         Xt = self._design_transposed()
         return Xt.size * Xt.shape[0] < _SMALL_PRODUCT
 
@@ -142,16 +153,19 @@ class Firth:
 
     def _whitened(self, theta):
         """B = L^-1 X~^T sqrt(W), (p, n): B^T B is the weighted hat matrix. One (p, p) x (p, n)
-        product on the transposed design (no n-column triangular solve); kept for small designs
-        (the hat values and ``curvature`` at one point share it)."""
+        product on the transposed design (no n-column triangular solve); kept for the point
+        (``curvature`` and, without the compiled kernel, the hat values share it)."""
         _, L, W, _, Xs, _ = self._pieces(theta)
         if "B" not in self._derived:
             Linv = lapack.dtrtri(L, lower=1)[0]
-            if Xs is None:
-                B = (Linv @ self._design_transposed()) * np.sqrt(W)
+            Xt = self._design_transposed()
+            if Xs is None and not self._small:
+                B = (Linv @ Xt) * np.sqrt(W)
             else:
                 with single_threaded_blas():  # small: BLAS threads only slow this short, wide product
-                    B = np.matmul(Linv, Xs, out=self._buffer(1))
+                    B = np.matmul(Linv, Xt if Xs is None else Xs, out=self._buffer(1))
+                if Xs is None:  # the compiled route keeps no scaled copy
+                    B *= np.sqrt(W)
             self._derived["B"] = B
         return self._derived["B"]
 
@@ -164,11 +178,12 @@ class Firth:
 
     def hat(self, theta):
         """Diagonal of the weighted hat matrix W^1/2 X~ I^-1 X~^T W^1/2 (sums to p): the column
-        sums of squares of L^-1 X~^T W^1/2 (I = L L^T). Small designs with the compiled kernel
-        (``_fused.hat_values``): in one read of the transposed design, B not formed."""
+        sums of squares of L^-1 X~^T W^1/2 (I = L L^T). With the compiled kernel
+        (``_fused.hat_values``, up to 64 parameters): in one read of the transposed design, B
+        not formed."""
         _, L, W, _, _, _ = self._pieces(theta)
         if "hat" not in self._derived:
-            if self._small and _fused is not None and L is not None:
+            if self._compiled() and L is not None:
                 Linv = np.ascontiguousarray(lapack.dtrtri(L, lower=1)[0])
                 h = np.empty(self.loss.n)
                 _fused.hat_values(self._design_transposed(), self.loss.p, self.loss.n, Linv,
@@ -191,7 +206,7 @@ class Firth:
         mu = self._pieces(theta)[3]
         B = self._whitened(theta)
         u = v @ self._design_transposed()
-        first = np.einsum("ij,ij->j", B, B) @ ((1.0 - 6.0 * mu * (1.0 - mu)) * u * u)
+        first = self.hat(theta) @ ((1.0 - 6.0 * mu * (1.0 - mu)) * u * u)
         M = (B * ((1.0 - 2.0 * mu) * u)) @ B.T
         return -0.5 * (first - np.sum(M * M)) / self.loss.sw_sum
 
