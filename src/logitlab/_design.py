@@ -13,6 +13,7 @@ import scipy.sparse as sp
 from scipy import linalg
 
 from ._errors import DataError
+from ._threads import single_threaded_blas
 
 _REL_TOL = 1e-9  # residual variance / column variance below this means aliased
 
@@ -48,10 +49,13 @@ def find_aliased(X, weights, fit_intercept=True):
     rows = np.flatnonzero(weights > 0)
     # a subsample of rows that is already full rank proves the full design is (cheap for big n)
     if rows.size > 20 * d + 2000:
-        sub = np.random.default_rng(0).choice(rows, size=20 * d + 2000, replace=False)
-        G, raw = _gram(X[np.sort(sub)], weights[np.sort(sub)], fit_intercept)
-        if not _sequential_aliased(G, raw):
-            return []
+        sub = np.sort(np.random.default_rng(0).choice(rows, size=20 * d + 2000, replace=False))
+        # one BLAS thread for this small product: after a multi-threaded call OpenBLAS's
+        # threads spin for ~0.1 s, taking the cores of the fit's first passes
+        with single_threaded_blas():
+            G, raw = _gram(X[sub], weights[sub], fit_intercept)
+            if not _sequential_aliased(G, raw):
+                return []
     G, raw = _gram(X[rows] if rows.size < n else X, weights[rows], fit_intercept)
     return _sequential_aliased(G, raw)
 
