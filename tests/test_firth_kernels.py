@@ -5,8 +5,9 @@ At every point of a Firth fit and of its refits (likelihood-ratio tests, profile
 penalty needs the information I = X~^T W X~ and the leverages h_i = W_i x~_i^T I^-1 x~_i. For
 small designs both are computed from the design held transposed (p x n), by tiles of columns.
 These tests pin every kernel the machine runs (AVX-512, AVX2, the portable one) to numpy over
-shapes that exercise the tiles (one row, odd p, partial tiles of columns), check that the
-buffers are refused before anything is read, and that the penalty's value, gradient, hat
+shapes that exercise the tiles (one row, odd p, partial tiles of columns), and a build with
+plain loops (no vector extensions) to numpy too; check that the buffers are refused before
+anything is read, and that the penalty's value, gradient, hat
 values, information and curvature, and a whole fit with its tests and intervals, are the same
 by the compiled route and by numpy's (the same code with the extension absent).
 """
@@ -85,40 +86,30 @@ def _hat_args(**changes):
     return {**args, **changes}
 
 
-@pytest.mark.parametrize("changes, match", [
-    (dict(Xt=np.zeros((3, 10), dtype=np.float32)), r"Xt \(p x n, C order\) .* of format 'd'"),
-    (dict(Xt=np.zeros((3, 9))), r"Xt \(p x n, C order\) must hold 30 items"),
-    (dict(Xt=np.zeros((10, 3)).T), "not C-contiguous"),
-    (dict(D=np.zeros(9)), r"D \(one weight per column\) must hold 10 items"),
-    (dict(G=np.zeros((4, 4))), r"G \(p x p, C order\) must hold 9 items"),
-    (dict(G=np.zeros((3, 3), dtype=np.float32)), "G .* of format 'd'"),
-    (dict(p=-1), "need p >= 0 and n >= 0"),
-    (dict(n=-2), "need p >= 0 and n >= 0"),
+@pytest.mark.parametrize("kernel, changes, match", [
+    ("column_gram", dict(Xt=np.zeros((3, 10), dtype=np.float32)), r"Xt \(p x n, C order\) .* of format 'd'"),
+    ("column_gram", dict(Xt=np.zeros((3, 9))), r"Xt \(p x n, C order\) must hold 30 items"),
+    ("column_gram", dict(Xt=np.zeros((10, 3)).T), "not C-contiguous"),
+    ("column_gram", dict(D=np.zeros(9)), r"D \(one weight per column\) must hold 10 items"),
+    ("column_gram", dict(G=np.zeros((4, 4))), r"G \(p x p, C order\) must hold 9 items"),
+    ("column_gram", dict(G=np.zeros((3, 3), dtype=np.float32)), "G .* of format 'd'"),
+    ("column_gram", dict(p=-1), "column_gram: need p >= 0 and n >= 0"),
+    ("column_gram", dict(n=-2), "column_gram: need p >= 0 and n >= 0"),
+    ("hat_values", dict(Xt=np.zeros(30).reshape(3, 10)[:, ::2]), "not C-contiguous"),
+    ("hat_values", dict(A=np.eye(4)), r"A \(p x p, C order\) must hold 9 items"),
+    ("hat_values", dict(A=np.eye(3, dtype=np.int64)), "A .* of format 'd'"),
+    ("hat_values", dict(D=np.zeros(11)), r"D \(one weight per column\) must hold 10 items"),
+    ("hat_values", dict(h=np.zeros(9)), r"h \(one value per column\) must hold 10 items"),
+    ("hat_values", dict(h=np.zeros(20)[::2]), "not C-contiguous"),
+    ("hat_values", dict(p=-1), "hat_values: need p >= 0 and n >= 0"),
 ])
-def test_column_gram_checks_its_buffers_before_reading(changes, match):
-    args = _gram_args(**changes)
-    G = args["G"]
-    G[...] = 7.0
+def test_the_kernels_check_their_buffers_before_reading(kernel, changes, match):
+    args = (_gram_args if kernel == "column_gram" else _hat_args)(**changes)
+    out = args["G" if kernel == "column_gram" else "h"]
+    out[...] = 7.0
     with pytest.raises(ValueError, match=match):
-        fused.column_gram(*args.values())
-    assert np.all(G == 7.0), "nothing written"
-
-
-@pytest.mark.parametrize("changes, match", [
-    (dict(Xt=np.zeros(30)[::1].reshape(3, 10)[:, ::2]), "not C-contiguous"),
-    (dict(A=np.eye(4)), r"A \(p x p, C order\) must hold 9 items"),
-    (dict(A=np.eye(3, dtype=np.int64)), "A .* of format 'd'"),
-    (dict(D=np.zeros(11)), r"D \(one weight per column\) must hold 10 items"),
-    (dict(h=np.zeros(9)), r"h \(one value per column\) must hold 10 items"),
-    (dict(h=np.zeros(20)[::2]), "not C-contiguous"),
-])
-def test_hat_values_checks_its_buffers_before_reading(changes, match):
-    args = _hat_args(**changes)
-    h = args["h"]
-    h[...] = 7.0
-    with pytest.raises(ValueError, match=match):
-        fused.hat_values(*args.values())
-    assert np.all(h == 7.0), "nothing written"
+        getattr(fused, kernel)(*args.values())
+    assert np.all(out == 7.0), "nothing written"
 
 
 def test_the_kernels_refuse_read_only_outputs():
@@ -224,3 +215,46 @@ def test_the_kernels_serve_large_n_up_to_64_parameters_and_not_beyond(monkeypatc
     theta = np.zeros(_penalties._KERNEL_MAX_PARAMS + 1)
     _penalty_at(*wide, theta, np.ones_like(theta))
     assert called == []
+
+
+@pytest.fixture(scope="module")
+def scalar_build(tmp_path_factory):
+    """``_fused.c`` built with -DLOGITLAB_SCALAR_GRAM: the plain loops compilers without GCC's
+    vector extensions get."""
+    import importlib.util
+    import pathlib
+    import shutil
+    import subprocess
+    import sysconfig
+
+    if shutil.which("gcc") is None:
+        pytest.skip("no gcc to build the scalar variant")
+    source = pathlib.Path(_penalties.__file__).with_name("_fused.c")
+    out = tmp_path_factory.mktemp("scalar") / ("_fused" + sysconfig.get_config_var("EXT_SUFFIX"))
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-DLOGITLAB_SCALAR_GRAM",
+                    "-I" + sysconfig.get_paths()["include"], str(source), "-o", str(out)],
+                   check=True, capture_output=True)
+    spec = importlib.util.spec_from_file_location("_fused", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("p, n", [(2, 9), (5, 37), (21, 100)])
+def test_the_scalar_build_computes_the_same(scalar_build, p, n):
+    Xt, W = _design_t(p, n, p + n)
+    G = np.zeros((p, p))
+    scalar_build.column_gram(Xt, p, n, W, G)
+    info = (Xt * W) @ Xt.T
+    np.testing.assert_allclose(np.triu(G), np.triu(info), rtol=1e-12, atol=1e-13 * np.abs(info).max())
+    info = info + (0.0 if n >= p else np.eye(p))
+    A = np.ascontiguousarray(np.linalg.inv(np.linalg.cholesky(info)))
+    h = np.empty(n)
+    scalar_build.hat_values(Xt, p, n, A, W, h)
+    np.testing.assert_allclose(h, W * np.einsum("ji,jk,ki->i", Xt, np.linalg.inv(info), Xt),
+                               rtol=1e-9, atol=1e-14)
+    X = np.ascontiguousarray(Xt[1:].T)  # the row kernel on the same design, intercept added
+    G = np.zeros((p, p))
+    scalar_build.weighted_gram(X, W, G, 0, n, True)
+    np.testing.assert_allclose(np.triu(G), np.triu((Xt * W) @ Xt.T), rtol=1e-12,
+                               atol=1e-13 * np.abs(info).max())

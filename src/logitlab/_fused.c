@@ -392,7 +392,8 @@ static int gram_rows(const double *X, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t d
  * two rows j, j + 1 of the tile are scaled by D, and every x~_k (k >= j) of the tile adds into
  * one lane-wise accumulator per pair (j, k) and per row, kept in a (p x p) array of vectors in L1
  * (p = 21: 28 KB) and summed over its lanes at the end. */
-typedef void (*gram_tile_fn)(const double *, Py_ssize_t, Py_ssize_t, const double *, double *);
+/* one tile of columns: (tile, stride of Xt's rows, p, the tile's D or A, accumulators / output) */
+typedef void (*column_tile_fn)(const double *, Py_ssize_t, Py_ssize_t, const double *, double *);
 #if defined(__GNUC__) && !defined(LOGITLAB_SCALAR_GRAM)
 #define COLUMN_GRAM_KERNEL(SUF, W, TARGET)                                                         \
 typedef double cvec_##SUF __attribute__((vector_size(8 * W), aligned(8), may_alias));              \
@@ -441,69 +442,6 @@ static void gram_tile_base(const double *x, Py_ssize_t stride, Py_ssize_t p, con
 }
 #endif
 
-/* the widest column Gram kernel the machine runs, no wider than `widest` doubles (0: any) */
-static gram_tile_fn column_gram_kernel(int widest, Py_ssize_t *W)
-{
-    (void)widest;
-#ifdef GRAM_X86
-    if ((widest == 0 || widest >= 8) && __builtin_cpu_supports("avx512f"))
-        return *W = 8, gram_tile_avx512;
-    if ((widest == 0 || widest >= 4) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return *W = 4, gram_tile_avx2;
-#endif
-    *W = GRAM_WIDTH_BASE;
-    return gram_tile_base;
-}
-
-/* Copies the last partial tile of columns [full, n) of Xt (p rows) and of D into zero-padded
- * buffers of `lanes` columns (a zero weight or column adds nothing). NULL when memory runs out. */
-static double *pad_tail(const double *Xt, Py_ssize_t p, Py_ssize_t n, Py_ssize_t full,
-                        Py_ssize_t lanes, const double *D, double **D_pad)
-{
-    double *pad = PyMem_RawCalloc((size_t)(p + 1) * (size_t)lanes, sizeof(double));
-    if (!pad)
-        return NULL;
-    for (Py_ssize_t k = 0; k < p; k++)
-        memcpy(pad + k * lanes, Xt + k * n + full, sizeof(double) * (size_t)(n - full));
-    *D_pad = pad + p * lanes;
-    if (D)
-        memcpy(*D_pad, D + full, sizeof(double) * (size_t)(n - full));
-    return pad;
-}
-
-/* G[j, k] += sum_i D[i] x~_ij x~_ik (j <= k) over the columns x~_i of Xt (p x n); the lower
- * triangle of G is left as it is. Returns -1 when memory runs out. */
-static int gram_columns(const double *Xt, Py_ssize_t p, Py_ssize_t n, const double *D, double *G,
-                        int widest)
-{
-    Py_ssize_t W;
-    gram_tile_fn tile = column_gram_kernel(widest, &W);
-    Py_ssize_t lanes = 4 * W, full = n / lanes * lanes;
-    double *acc = PyMem_RawCalloc((size_t)(p > 0 ? p : 1) * (size_t)(p + 1) * (size_t)W, sizeof(double));
-    if (!acc)
-        return -1;
-    for (Py_ssize_t i0 = 0; i0 < full; i0 += lanes)
-        tile(Xt + i0, n, p, D + i0, acc);
-    if (full < n) {
-        double *D_pad, *pad = pad_tail(Xt, p, n, full, lanes, D, &D_pad);
-        if (!pad) {
-            PyMem_RawFree(acc);
-            return -1;
-        }
-        tile(pad, lanes, p, D_pad, acc);
-        PyMem_RawFree(pad);
-    }
-    for (Py_ssize_t j = 0; j < p; j++)
-        for (Py_ssize_t k = j; k < p; k++) {
-            double s = 0.0;
-            for (Py_ssize_t t = 0; t < W; t++)
-                s += acc[(j * p + k) * W + t];
-            G[j * p + k] += s;
-        }
-    PyMem_RawFree(acc);
-    return 0;
-}
-
 /* ---- Hat values of a small dense design: h_i = D_i |A x~_i|^2, A lower triangular ----
  *
  * The leverages of Firth's penalty, A = L^-1 with I = L L^T: numpy forms B = A Xt sqrt(D) (a
@@ -512,7 +450,6 @@ static int gram_columns(const double *Xt, Py_ssize_t p, Py_ssize_t n, const doub
  * the design transposed) go by tiles of 4 vectors of lanes, each tile's p rows in L1; two rows
  * of A at a time, every lane accumulates (A x~_i)_j in registers (8 chains of FMAs) and adds its
  * square. One read of Xt. Vector width chosen at run time, as for the Gram kernel. */
-typedef void (*hat_tile_fn)(const double *, Py_ssize_t, Py_ssize_t, const double *, double *);
 #if defined(__GNUC__) && !defined(LOGITLAB_SCALAR_GRAM)
 #define HAT_KERNEL(SUF, W, TARGET)                                                                 \
 typedef double hvec_##SUF __attribute__((vector_size(8 * W), aligned(8), may_alias));              \
@@ -570,19 +507,70 @@ static void hat_tile_base(const double *x, Py_ssize_t stride, Py_ssize_t p, cons
 }
 #endif
 
-/* the widest hat kernel the machine runs, no wider than `widest` doubles (0: any); *lanes: the
- * columns of one tile */
-static hat_tile_fn hat_kernel(int widest, Py_ssize_t *lanes)
+enum { GRAM_TILE, HAT_TILE };
+
+/* the widest column kernel of `kind` the machine runs, no wider than `widest` doubles (0: any);
+ * *W: its vector width (a tile is 4 W columns) */
+static column_tile_fn column_kernel(int kind, int widest, Py_ssize_t *W)
 {
     (void)widest;
 #ifdef GRAM_X86
     if ((widest == 0 || widest >= 8) && __builtin_cpu_supports("avx512f"))
-        return *lanes = 32, hat_tile_avx512;
+        return *W = 8, kind == HAT_TILE ? hat_tile_avx512 : gram_tile_avx512;
     if ((widest == 0 || widest >= 4) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return *lanes = 16, hat_tile_avx2;
+        return *W = 4, kind == HAT_TILE ? hat_tile_avx2 : gram_tile_avx2;
 #endif
-    *lanes = 4 * GRAM_WIDTH_BASE;
-    return hat_tile_base;
+    *W = GRAM_WIDTH_BASE;
+    return kind == HAT_TILE ? hat_tile_base : gram_tile_base;
+}
+
+/* Copies the last partial tile of columns [full, n) of Xt (p rows) and of D into zero-padded
+ * buffers of `lanes` columns (a zero weight or column adds nothing). NULL when memory runs out. */
+static double *pad_tail(const double *Xt, Py_ssize_t p, Py_ssize_t n, Py_ssize_t full,
+                        Py_ssize_t lanes, const double *D, double **D_pad)
+{
+    double *pad = PyMem_RawCalloc((size_t)(p + 1) * (size_t)lanes, sizeof(double));
+    if (!pad)
+        return NULL;
+    for (Py_ssize_t k = 0; k < p; k++)
+        memcpy(pad + k * lanes, Xt + k * n + full, sizeof(double) * (size_t)(n - full));
+    *D_pad = pad + p * lanes;
+    if (D)
+        memcpy(*D_pad, D + full, sizeof(double) * (size_t)(n - full));
+    return pad;
+}
+
+/* G[j, k] += sum_i D[i] x~_ij x~_ik (j <= k) over the columns x~_i of Xt (p x n); the lower
+ * triangle of G is left as it is. Returns -1 when memory runs out. */
+static int gram_columns(const double *Xt, Py_ssize_t p, Py_ssize_t n, const double *D, double *G,
+                        int widest)
+{
+    Py_ssize_t W;
+    column_tile_fn tile = column_kernel(GRAM_TILE, widest, &W);
+    Py_ssize_t lanes = 4 * W, full = n / lanes * lanes;
+    double *acc = PyMem_RawCalloc((size_t)(p > 0 ? p : 1) * (size_t)(p + 1) * (size_t)W, sizeof(double));
+    if (!acc)
+        return -1;
+    for (Py_ssize_t i0 = 0; i0 < full; i0 += lanes)
+        tile(Xt + i0, n, p, D + i0, acc);
+    if (full < n) {
+        double *D_pad, *pad = pad_tail(Xt, p, n, full, lanes, D, &D_pad);
+        if (!pad) {
+            PyMem_RawFree(acc);
+            return -1;
+        }
+        tile(pad, lanes, p, D_pad, acc);
+        PyMem_RawFree(pad);
+    }
+    for (Py_ssize_t j = 0; j < p; j++)
+        for (Py_ssize_t k = j; k < p; k++) {
+            double s = 0.0;
+            for (Py_ssize_t t = 0; t < W; t++)
+                s += acc[(j * p + k) * W + t];
+            G[j * p + k] += s;
+        }
+    PyMem_RawFree(acc);
+    return 0;
 }
 
 /* h[i] = D[i] |A x~_i|^2 for every column i of Xt (p x n); the last partial tile through a
@@ -590,8 +578,9 @@ static hat_tile_fn hat_kernel(int widest, Py_ssize_t *lanes)
 static int hat_columns(const double *Xt, Py_ssize_t p, Py_ssize_t n, const double *A,
                        const double *D, double *h, int widest)
 {
-    Py_ssize_t lanes;
-    hat_tile_fn tile = hat_kernel(widest, &lanes);
+    Py_ssize_t W;
+    column_tile_fn tile = column_kernel(HAT_TILE, widest, &W);
+    Py_ssize_t lanes = 4 * W;
     double acc[32];
     Py_ssize_t full = n / lanes * lanes;
     for (Py_ssize_t i0 = 0; i0 < full; i0 += lanes) {
@@ -763,84 +752,62 @@ release_X:
     Py_RETURN_NONE;
 }
 
-static PyObject *column_gram(PyObject *self, PyObject *args)
+/* column_gram(Xt, p, n, D, G) and hat_values(Xt, p, n, A, D, h): the same buffers of a small
+ * design held transposed, a (p x p) matrix (G written, A read) and n weights (and h written). */
+static PyObject *transposed_design_call(PyObject *args, int hat)
 {
-    (void)self;
-    PyObject *Xt_obj, *D_obj, *G_obj;
+    const char *fn = hat ? "hat_values" : "column_gram";
+    PyObject *Xt_obj, *M_obj, *D_obj, *h_obj = NULL;
     Py_ssize_t p, n;
-    int widest = 0;
-    if (!PyArg_ParseTuple(args, "OnnOO|i:column_gram", &Xt_obj, &p, &n, &D_obj, &G_obj, &widest))
+    int widest = 0, parsed;
+    if (hat)
+        parsed = PyArg_ParseTuple(args, "OnnOOO|i:hat_values", &Xt_obj, &p, &n, &M_obj, &D_obj, &h_obj,
+                                  &widest);
+    else
+        parsed = PyArg_ParseTuple(args, "OnnOO|i:column_gram", &Xt_obj, &p, &n, &D_obj, &M_obj, &widest);
+    if (!parsed)
         return NULL;
     if (p < 0 || n < 0 || (p > 0 && n > PY_SSIZE_T_MAX / p)) {
-        PyErr_SetString(PyExc_ValueError, "_fused.column_gram: need p >= 0 and n >= 0");
+        PyErr_Format(PyExc_ValueError, "_fused.%s: need p >= 0 and n >= 0", fn);
         return NULL;
     }
-    Py_buffer Xt = {0}, D = {0}, G = {0};
-    int ok = 0, failed = 0;
-    if (take_as(Xt_obj, &Xt, PyBUF_C_CONTIGUOUS, 0, "d", p * n, "Xt (p x n, C order)", "column_gram") < 0)
-        return NULL;
-    if (take_as(D_obj, &D, PyBUF_C_CONTIGUOUS, 0, "d", n, "D (one weight per column)", "column_gram") < 0)
-        goto release_Xt;
-    if (take_as(G_obj, &G, PyBUF_C_CONTIGUOUS, 1, "d", p * p, "G (p x p, C order)", "column_gram") < 0)
-        goto release_D;
+    Py_buffer Xt = {0}, M = {0}, D = {0}, h = {0}; /* released below whether taken or not */
+    int failed = -1;
+    if (take_as(Xt_obj, &Xt, PyBUF_C_CONTIGUOUS, 0, "d", p * n, "Xt (p x n, C order)", fn) < 0
+            || take_as(M_obj, &M, PyBUF_C_CONTIGUOUS, !hat, "d", p * p,
+                       hat ? "A (p x p, C order)" : "G (p x p, C order)", fn) < 0
+            || take_as(D_obj, &D, PyBUF_C_CONTIGUOUS, 0, "d", n, "D (one weight per column)", fn) < 0
+            || (hat && take_as(h_obj, &h, PyBUF_C_CONTIGUOUS, 1, "d", n, "h (one value per column)", fn) < 0))
+        goto release;
     Py_BEGIN_ALLOW_THREADS
-    failed = gram_columns((const double *)Xt.buf, p, n, (const double *)D.buf, (double *)G.buf, widest);
+    if (hat)
+        failed = hat_columns((const double *)Xt.buf, p, n, (const double *)M.buf, (const double *)D.buf,
+                             (double *)h.buf, widest);
+    else
+        failed = gram_columns((const double *)Xt.buf, p, n, (const double *)D.buf, (double *)M.buf, widest);
     Py_END_ALLOW_THREADS
     if (failed)
         PyErr_NoMemory();
-    else
-        ok = 1;
-    PyBuffer_Release(&G);
-release_D:
+release:
+    PyBuffer_Release(&h);
     PyBuffer_Release(&D);
-release_Xt:
+    PyBuffer_Release(&M);
     PyBuffer_Release(&Xt);
-    if (!ok)
+    if (failed)
         return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *column_gram(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return transposed_design_call(args, 0);
 }
 
 static PyObject *hat_values(PyObject *self, PyObject *args)
 {
     (void)self;
-    PyObject *Xt_obj, *A_obj, *D_obj, *h_obj;
-    Py_ssize_t p, n;
-    int widest = 0;
-    if (!PyArg_ParseTuple(args, "OnnOOO|i:hat_values", &Xt_obj, &p, &n, &A_obj, &D_obj, &h_obj,
-                          &widest))
-        return NULL;
-    if (p < 0 || n < 0 || (p > 0 && n > PY_SSIZE_T_MAX / p)) {
-        PyErr_SetString(PyExc_ValueError, "_fused.hat_values: need p >= 0 and n >= 0");
-        return NULL;
-    }
-    Py_buffer Xt = {0}, A = {0}, D = {0}, h = {0};
-    int ok = 0, failed = 0;
-    if (take_as(Xt_obj, &Xt, PyBUF_C_CONTIGUOUS, 0, "d", p * n, "Xt (p x n, C order)", "hat_values") < 0)
-        return NULL;
-    if (take_as(A_obj, &A, PyBUF_C_CONTIGUOUS, 0, "d", p * p, "A (p x p, C order)", "hat_values") < 0)
-        goto release_Xt;
-    if (take_as(D_obj, &D, PyBUF_C_CONTIGUOUS, 0, "d", n, "D (one weight per column)", "hat_values") < 0)
-        goto release_A;
-    if (take_as(h_obj, &h, PyBUF_C_CONTIGUOUS, 1, "d", n, "h (one value per column)", "hat_values") < 0)
-        goto release_D;
-    Py_BEGIN_ALLOW_THREADS
-    failed = hat_columns((const double *)Xt.buf, p, n, (const double *)A.buf, (const double *)D.buf,
-                         (double *)h.buf, widest);
-    Py_END_ALLOW_THREADS
-    if (failed)
-        PyErr_NoMemory();
-    else
-        ok = 1;
-    PyBuffer_Release(&h);
-release_D:
-    PyBuffer_Release(&D);
-release_A:
-    PyBuffer_Release(&A);
-release_Xt:
-    PyBuffer_Release(&Xt);
-    if (!ok)
-        return NULL;
-    Py_RETURN_NONE;
+    return transposed_design_call(args, 1);
 }
 
 static PyMethodDef methods[] = {
