@@ -232,8 +232,9 @@ static void logit_columns(const double *X, Py_ssize_t n, Py_ssize_t d, Py_ssize_
  * (146 rows at d = 100: P and Q together ~256 KB, in L2): each block is copied into P (padded
  * rows, the intercept's ones first) and Q = D P, then every tile of the upper triangle of G, R
  * rows by V vectors, is accumulated in registers over the block's rows from one broadcast of Q
- * per row of the tile and V loads of P (the micro-kernel of a GEMM). Tiles that cross the diagonal skip the vectors left of it. At
- * 500,000 x 100 on one core: 0.18-0.26 s against numpy's blocked syrk 0.32-0.43 s.
+ * per row of the tile and V loads of P (the micro-kernel of a GEMM). Tiles that cross the
+ * diagonal skip the vectors left of it. At 500,000 x 100 on one core: 0.18-0.26 s against
+ * numpy's blocked syrk 0.32-0.43 s.
  *
  * X comes with any strides (C or Fortran order, and every k-th row of either: the sampled
  * Hessians of large fits). The tile shape follows the vector unit, chosen at run time: 8 x 3
@@ -391,12 +392,18 @@ static int gram_rows(const double *X, Py_ssize_t rs, Py_ssize_t cs, Py_ssize_t d
  * the columns of Xt (p x n, C order) go by tiles of 4 vectors of lanes, as for the hat values:
  * two rows j, j + 1 of the tile are scaled by D, and every x~_k (k >= j) of the tile adds into
  * one lane-wise accumulator per pair (j, k) and per row, kept in a (p x p) array of vectors in L1
- * (p = 21: 28 KB) and summed over its lanes at the end. */
+ * (p = 21: 28 KB) and summed over its lanes at the end.
+ *
+ * Hat values h_i = D_i |A x~_i|^2, A lower triangular: the leverages of Firth's penalty, with
+ * A = L^-1 and I = L L^T. numpy forms B = A Xt sqrt(D) (a (p, n) product and a scaled copy of
+ * the design) to sum its columns' squares, three sweeps of p n doubles (W8, 10,000 x 21: ~1 ms a
+ * point). Here the same tiles of columns, each tile's p rows in L1: two rows of A at a time,
+ * every lane accumulates (A x~_i)_j in registers (8 chains of FMAs) and adds its square. One
+ * read of Xt. The vector width of both kernels is chosen at run time, as for the row kernel. */
 /* one tile of columns: (tile, stride of Xt's rows, p, the tile's D or A, accumulators / output) */
 typedef void (*column_tile_fn)(const double *, Py_ssize_t, Py_ssize_t, const double *, double *);
 #if defined(__GNUC__) && !defined(LOGITLAB_SCALAR_GRAM)
 #define COLUMN_GRAM_KERNEL(SUF, W, TARGET)                                                         \
-typedef double cvec_##SUF __attribute__((vector_size(8 * W), aligned(8), may_alias));              \
 TARGET static void gram_tile_##SUF(const double *x, Py_ssize_t stride, Py_ssize_t p,               \
                                    const double *D, double *acc)                                   \
 {                                                                                                  \
@@ -425,11 +432,49 @@ TARGET static void gram_tile_##SUF(const double *x, Py_ssize_t stride, Py_ssize_
         }                                                                                          \
     }                                                                                              \
 }
+#define HAT_KERNEL(SUF, W, TARGET)                                                                 \
+TARGET static void hat_tile_##SUF(const double *x, Py_ssize_t stride, Py_ssize_t p,                \
+                                  const double *A, double *out)                                    \
+{                                                                                                  \
+    cvec_##SUF acc[4], z0[4], z1[4], xv, zero = {0};                                               \
+    for (int u = 0; u < 4; u++)                                                                    \
+        acc[u] = zero;                                                                             \
+    for (Py_ssize_t j = 0; j < p; j += 2) {                                                        \
+        const double *a0 = A + j * p, *a1 = a0 + p;                                                \
+        int two = j + 1 < p; /* rows j and j + 1 of A share each x~_k */                           \
+        for (int u = 0; u < 4; u++)                                                                \
+            z0[u] = zero, z1[u] = zero;                                                            \
+        for (Py_ssize_t k = 0; k <= j; k++) {                                                      \
+            cvec_##SUF c0 = a0[k] - zero, c1 = (two ? a1[k] : 0.0) - zero; /* broadcasts */        \
+            for (int u = 0; u < 4; u++) {                                                          \
+                xv = *(const cvec_##SUF *)(x + k * stride + u * W);                                \
+                z0[u] += c0 * xv;                                                                  \
+                z1[u] += c1 * xv;                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        if (two) {                                                                                 \
+            cvec_##SUF c1 = a1[j + 1] - zero;                                                      \
+            for (int u = 0; u < 4; u++) {                                                          \
+                xv = *(const cvec_##SUF *)(x + (j + 1) * stride + u * W);                          \
+                z1[u] += c1 * xv;                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        for (int u = 0; u < 4; u++)                                                                \
+            acc[u] += z0[u] * z0[u] + z1[u] * z1[u];                                               \
+    }                                                                                              \
+    for (int u = 0; u < 4; u++)                                                                    \
+        *(cvec_##SUF *)(out + u * W) = acc[u];                                                     \
+}
+/* both column kernels of one vector width W, sharing its unaligned vector type */
+#define COLUMN_KERNELS(SUF, W, TARGET)                                                             \
+typedef double cvec_##SUF __attribute__((vector_size(8 * W), aligned(8), may_alias));              \
+COLUMN_GRAM_KERNEL(SUF, W, TARGET)                                                                 \
+HAT_KERNEL(SUF, W, TARGET)
 #ifdef GRAM_X86
-COLUMN_GRAM_KERNEL(avx512, 8, __attribute__((target("avx512f"))))
-COLUMN_GRAM_KERNEL(avx2, 4, __attribute__((target("avx2,fma"))))
+COLUMN_KERNELS(avx512, 8, __attribute__((target("avx512f"))))
+COLUMN_KERNELS(avx2, 4, __attribute__((target("avx2,fma"))))
 #endif
-COLUMN_GRAM_KERNEL(base, 2, )
+COLUMN_KERNELS(base, 2, )
 #else /* no vector extensions: a lane at a time */
 static void gram_tile_base(const double *x, Py_ssize_t stride, Py_ssize_t p, const double *D,
                            double *acc)
@@ -440,57 +485,7 @@ static void gram_tile_base(const double *x, Py_ssize_t stride, Py_ssize_t p, con
                 acc[(j * p + k) * GRAM_WIDTH_BASE + t % GRAM_WIDTH_BASE] +=
                     D[t] * x[j * stride + t] * x[k * stride + t];
 }
-#endif
 
-/* ---- Hat values of a small dense design: h_i = D_i |A x~_i|^2, A lower triangular ----
- *
- * The leverages of Firth's penalty, A = L^-1 with I = L L^T: numpy forms B = A Xt sqrt(D) (a
- * (p, n) product and a scaled copy of the design) to sum its columns' squares, three sweeps of
- * p n doubles (W8, 10,000 x 21: ~1 ms a point). Here the columns x~_i of Xt (p x n, C order:
- * the design transposed) go by tiles of 4 vectors of lanes, each tile's p rows in L1; two rows
- * of A at a time, every lane accumulates (A x~_i)_j in registers (8 chains of FMAs) and adds its
- * square. One read of Xt. Vector width chosen at run time, as for the Gram kernel. */
-#if defined(__GNUC__) && !defined(LOGITLAB_SCALAR_GRAM)
-#define HAT_KERNEL(SUF, W, TARGET)                                                                 \
-typedef double hvec_##SUF __attribute__((vector_size(8 * W), aligned(8), may_alias));              \
-TARGET static void hat_tile_##SUF(const double *x, Py_ssize_t stride, Py_ssize_t p,                \
-                                  const double *A, double *out)                                    \
-{                                                                                                  \
-    hvec_##SUF acc[4], z0[4], z1[4], xv, zero = {0};                                               \
-    for (int u = 0; u < 4; u++)                                                                    \
-        acc[u] = zero;                                                                             \
-    for (Py_ssize_t j = 0; j < p; j += 2) {                                                        \
-        const double *a0 = A + j * p, *a1 = a0 + p;                                                \
-        int two = j + 1 < p; /* rows j and j + 1 of A share each x~_k */                           \
-        for (int u = 0; u < 4; u++)                                                                \
-            z0[u] = zero, z1[u] = zero;                                                            \
-        for (Py_ssize_t k = 0; k <= j; k++) {                                                      \
-            hvec_##SUF c0 = a0[k] - zero, c1 = (two ? a1[k] : 0.0) - zero; /* broadcasts */        \
-            for (int u = 0; u < 4; u++) {                                                          \
-                xv = *(const hvec_##SUF *)(x + k * stride + u * W);                                \
-                z0[u] += c0 * xv;                                                                  \
-                z1[u] += c1 * xv;                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        if (two) {                                                                                 \
-            hvec_##SUF c1 = a1[j + 1] - zero;                                                      \
-            for (int u = 0; u < 4; u++) {                                                          \
-                xv = *(const hvec_##SUF *)(x + (j + 1) * stride + u * W);                          \
-                z1[u] += c1 * xv;                                                                  \
-            }                                                                                      \
-        }                                                                                          \
-        for (int u = 0; u < 4; u++)                                                                \
-            acc[u] += z0[u] * z0[u] + z1[u] * z1[u];                                               \
-    }                                                                                              \
-    for (int u = 0; u < 4; u++)                                                                    \
-        *(hvec_##SUF *)(out + u * W) = acc[u];                                                     \
-}
-#ifdef GRAM_X86
-HAT_KERNEL(avx512, 8, __attribute__((target("avx512f"))))
-HAT_KERNEL(avx2, 4, __attribute__((target("avx2,fma"))))
-#endif
-HAT_KERNEL(base, 2, )
-#else /* no vector extensions: a lane at a time */
 static void hat_tile_base(const double *x, Py_ssize_t stride, Py_ssize_t p, const double *A,
                           double *out)
 {
