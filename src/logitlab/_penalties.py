@@ -79,7 +79,7 @@ class Firth:
         self.loss = loss
         self.l1 = np.zeros(loss.n_params)
         self._cache_theta = None
-        self._derived = {}  # computed from the cached point's pieces: "B", "hat"
+        self._derived = {}  # computed from the cached point's pieces: "Linv", "B", "hat"
         self._design_t = None
         self._buffers = None  # (p, n) arrays for Xs and B, reused point after point
 
@@ -95,12 +95,14 @@ class Firth:
             return self._cached
         loss = self.loss
         mu = loss.mean(theta)
-        W = loss.s * mu * (1.0 - mu)  # logit Fisher weights, mean-scaled (as loss.hessian_weights)
+        # logit Fisher weights, mean-scaled (as loss.hessian_weights): a fresh contiguous float64
+        # array, as the compiled kernels take it
+        W = loss.s * mu * (1.0 - mu)
         Xt = self._design_transposed()
         Xs = None
         if self._compiled():
             upper = np.zeros((loss.p, loss.p))
-            _fused.column_gram(Xt, loss.p, loss.n, np.ascontiguousarray(W, dtype=np.float64), upper)
+            _fused.column_gram(Xt, loss.p, loss.n, W, upper)
             info = upper + np.triu(upper, 1).T
         elif not self._small:
             info = loss.hessian(theta)
@@ -155,9 +157,9 @@ class Firth:
         """B = L^-1 X~^T sqrt(W), (p, n): B^T B is the weighted hat matrix. One (p, p) x (p, n)
         product on the transposed design (no n-column triangular solve); kept for the point
         (``curvature`` and, without the compiled kernel, the hat values share it)."""
-        _, L, W, _, Xs, _ = self._pieces(theta)
+        _, _, W, _, Xs, _ = self._pieces(theta)
         if "B" not in self._derived:
-            Linv = lapack.dtrtri(L, lower=1)[0]
+            Linv = self._inverse_factor(theta)
             Xt = self._design_transposed()
             if Xs is None and not self._small:
                 B = (Linv @ Xt) * np.sqrt(W)
@@ -168,6 +170,13 @@ class Firth:
                     B *= np.sqrt(W)
             self._derived["B"] = B
         return self._derived["B"]
+
+    def _inverse_factor(self, theta):
+        """L^-1 (C order) at theta, kept for the point: the hat values and B share it."""
+        L = self._pieces(theta)[1]
+        if "Linv" not in self._derived:
+            self._derived["Linv"] = np.ascontiguousarray(lapack.dtrtri(L, lower=1)[0])
+        return self._derived["Linv"]
 
     def _buffer(self, k):
         """The k-th kept (p, n) buffer (0: Xs, 1: B)."""
@@ -184,10 +193,9 @@ class Firth:
         _, L, W, _, _, _ = self._pieces(theta)
         if "hat" not in self._derived:
             if self._compiled() and L is not None:
-                Linv = np.ascontiguousarray(lapack.dtrtri(L, lower=1)[0])
                 h = np.empty(self.loss.n)
-                _fused.hat_values(self._design_transposed(), self.loss.p, self.loss.n, Linv,
-                                  np.ascontiguousarray(W, dtype=np.float64), h)
+                _fused.hat_values(self._design_transposed(), self.loss.p, self.loss.n,
+                                  self._inverse_factor(theta), W, h)
             else:
                 B = self._whitened(theta)
                 h = np.einsum("ij,ij->j", B, B)
