@@ -1,16 +1,16 @@
 """The kernels of ``_fused.c``, compiled against numpy, in both memory orders:
-``python -m benchmarks.fused_pass [--rows 1000000] [--cols 100] [--repeats 9] [--what pass,hessian]``.
+``python -m benchmarks.fused_pass [--rows 1000000] [--cols 100] [--repeats 9] [--what pass,hessian,firth]``.
 
-Reproduces the per-pass, Hessian and Firth figures of docs/benchmarks.md (eighth to tenth sessions):
-W1's shape, standard normal X, the logit loss with 0/1 outcomes and unit weights, in C order
-and in Fortran order (what pandas hands over). ``pass`` times one value+gradient pass (the
+Reproduces the per-pass, Hessian and Firth figures of docs/benchmarks.md (eighth to tenth
+sessions): W1's shape, standard normal X, the logit loss with 0/1 outcomes and unit weights,
+in C order and in Fortran order (what pandas hands over). ``pass`` times one value+gradient pass (the
 compiled pass against numpy's blocks); ``hessian`` the full Hessian with its predictor (the
 compiled Gram kernel against BLAS syrk on sqrt(D)-scaled row blocks), as W7's information;
 ``firth`` the work of Firth's penalty at one point, value and gradient (the information and the
 hat values by ``column_gram`` and ``hat_values`` against numpy's scaled copy, syrk and product),
-as at each point of W8: ``--what firth --rows 10000 --cols 20``. The two routes run in turn, round after round (a slow spell of a shared host falls on both), at a
-new point each round, and must agree to round-off. Prints the minimum and median wall time of
-each.
+as at each point of W8: ``--what firth --rows 10000 --cols 20``. The two routes run in turn,
+round after round (a slow spell of a shared host falls on both), at a new point each round, and
+must agree to round-off. Prints the minimum and median wall time of each.
 """
 from __future__ import annotations
 
